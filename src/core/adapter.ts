@@ -14,6 +14,10 @@ export interface PipelineQuery {
   /** Case-insensitive substring of the pipeline id. */
   search?: string;
   paused?: boolean;
+  /** Only pipelines whose latest run has this status. */
+  lastRunStatus?: RunStatus;
+  /** Only pipelines with at least one run in one of these statuses that finished at or after `finishedAfter`. */
+  hadRun?: { statuses: RunStatus[]; finishedAfter: Date };
 }
 
 export interface RunQuery {
