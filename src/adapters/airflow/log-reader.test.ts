@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deflateSync } from 'node:zlib';
+import { LogTail, readLogTail, renderContent, renderLogEvent, tokenEndOfLog } from './log-reader.js';
+import type { TaskLogResponse } from './schemas.js';
+
+const bytesOf = (lines: string[]): number => lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+
+describe('LogTail', () => {
+  it('keeps only the last maxBytes and flags truncation', () => {
+    const tail = new LogTail(50);
+    for (let i = 0; i < 1000; i++) tail.push(`line ${i} ${'x'.repeat(i % 7)}`);
+    const lines = tail.lines();
+    assert.ok(bytesOf(lines) <= 50);
+    assert.equal(lines[lines.length - 1], `line 999 ${'x'.repeat(999 % 7)}`);
+    assert.equal(tail.truncated, true);
+    assert.ok(tail.bytesSeen > 10_000);
+  });
+
+  it('is not truncated when everything fits', () => {
+    const tail = new LogTail(1000);
+    tail.push('a');
+    tail.push('b');
+    assert.deepEqual(tail.lines(), ['a', 'b']);
+    assert.equal(tail.truncated, false);
+    assert.equal(tail.size, 4);
+  });
+
+  it('keeps the end of a single line longer than the bound, without breaking characters', () => {
+    const tail = new LogTail(10);
+    tail.push(`${'é'.repeat(20)}END`);
+    const [line] = tail.lines();
+    assert.ok(line !== undefined && line.endsWith('END'));
+    assert.ok(!line.includes('\uFFFD'));
+    assert.ok(Buffer.byteLength(line) + 1 <= 10);
+    assert.equal(tail.truncated, true);
+  });
+
+  it('stays bounded over a very long stream (ring compaction)', () => {
+    const tail = new LogTail(100);
+    for (let i = 0; i < 50_000; i++) tail.push(String(i));
+    assert.equal(tail.lines().at(-1), '49999');
+    assert.ok(bytesOf(tail.lines()) <= 100);
+  });
+});
+
+describe('rendering', () => {
+  it('renders a structured event with extras', () => {
+    const [line] = renderLogEvent({
+      event: 'DAG bundles loaded: dags-folder',
+      timestamp: '2025-09-11T17:44:52.567095Z',
+      level: 'info',
+      logger: 'airflow.dag_processing',
+      filename: 'manager.py',
+      lineno: 179,
+    });
+    assert.equal(
+      line,
+      '[2025-09-11T17:44:52.567095Z] INFO airflow.dag_processing - DAG bundles loaded: dags-folder filename=manager.py lineno=179',
+    );
+  });
+
+  it('renders bare events, multi-line events and tracebacks', () => {
+    assert.deepEqual(renderLogEvent({ event: '::group::Log message source details' }), [
+      '::group::Log message source details',
+    ]);
+    assert.deepEqual(renderLogEvent({ event: 'a\nb', timestamp: null, level: 'error' }), ['ERROR a', 'b']);
+    const lines = renderLogEvent({
+      event: 'Task failed with exception',
+      level: 'error',
+      error_detail: [
+        {
+          exc_type: 'ConnectionError',
+          exc_value: 'Connection timeout to inventory service',
+          frames: [{ filename: '/dags/sync.py', lineno: 12, name: 'fetch' }],
+        },
+        {
+          exc_type: 'ConnectTimeout',
+          exc_value: 'timed out',
+          is_cause: true,
+          frames: [],
+          exc_notes: ['note 1'],
+        },
+      ],
+    });
+    assert.deepEqual(lines, [
+      'ERROR Task failed with exception',
+      'Traceback (most recent call last):',
+      '  File "/dags/sync.py", line 12, in fetch',
+      'ConnectionError: Connection timeout to inventory service',
+      'Caused by:',
+      'ConnectTimeout: timed out',
+      'note 1',
+    ]);
+  });
+
+  it('accepts string content and string items', () => {
+    assert.deepEqual(renderContent('one\ntwo\n'), ['one', 'two']);
+    assert.deepEqual(renderContent(''), []);
+    assert.deepEqual(renderContent(['x', { event: 'y' }]), ['x', 'y']);
+  });
+});
+
+describe('continuation', () => {
+  it('reads end_of_log from itsdangerous-style tokens', () => {
+    const plain = `${Buffer.from(JSON.stringify({ end_of_log: true, log_pos: 10 })).toString('base64url')}.sig`;
+    assert.equal(tokenEndOfLog(plain), true);
+    const zipped = `.${deflateSync(Buffer.from(JSON.stringify({ end_of_log: false }))).toString('base64url')}.sig`;
+    assert.equal(tokenEndOfLog(zipped), false);
+    assert.equal(tokenEndOfLog('opaque-token'), null);
+    assert.equal(tokenEndOfLog('!!!'), null);
+  });
+
+  it('follows tokens, bounds the tail and counts bytes', async () => {
+    const all = Array.from({ length: 200 }, (_, i) => `line ${i}`);
+    const tokens: (string | null)[] = [];
+    const fetch = async (token: string | null): Promise<TaskLogResponse> => {
+      tokens.push(token);
+      const start = token === null ? 0 : Number(token);
+      const end = Math.min(all.length, start + 15);
+      return {
+        content: all.slice(start, end).map((event) => ({ event })),
+        continuation_token: end < all.length ? String(end) : null,
+      };
+    };
+    const result = await readLogTail(fetch, { maxBytes: 100, maxChunks: 100 });
+    assert.equal(result.chunks, 14);
+    assert.equal(result.complete, true);
+    assert.equal(result.truncated, true);
+    assert.equal(result.lines.at(-1), 'line 199');
+    assert.ok(bytesOf(result.lines) <= 100);
+    assert.equal(result.bytes_read, bytesOf(all));
+  });
+
+  it('stops on a repeated token, an empty chunk, or the chunk bound', async () => {
+    let calls = 0;
+    const same = await readLogTail(
+      async () => {
+        calls++;
+        return { content: ['x'], continuation_token: 'same' };
+      },
+      { maxBytes: 1000, maxChunks: 50 },
+    );
+    assert.equal(calls, 2);
+    assert.equal(same.complete, true);
+
+    const empty = await readLogTail(async (t) => ({ content: t ? [] : ['a'], continuation_token: 't' }), {
+      maxBytes: 1000,
+      maxChunks: 50,
+    });
+    assert.deepEqual(empty.lines, ['a']);
+
+    let n = 0;
+    const endless = await readLogTail(async () => ({ content: [`l${n}`], continuation_token: String(++n) }), {
+      maxBytes: 1000,
+      maxChunks: 5,
+    });
+    assert.equal(endless.complete, false);
+    assert.equal(endless.truncated, true);
+    assert.match(endless.lines.at(-1) ?? '', /stopped after 5 log chunks/);
+  });
+});

@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
+import { MonitorError } from '../../core/errors.js';
+import { HttpClient, describeZodError, extractDetail, sanitizeText } from './http-client.js';
+import { mapWithConcurrency } from './concurrency.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A bare HTTP server whose behaviour each test sets; it speaks no orchestrator API. */
+async function startServer(): Promise<{
+  url: string;
+  hits: () => number;
+  use: (h: Handler) => void;
+  close: () => Promise<void>;
+}> {
+  let handler: Handler = (_req, res) => res.end('{}');
+  let hits = 0;
+  const server = createServer((req, res) => {
+    hits++;
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits: () => hits,
+    use: (h) => {
+      handler = h;
+      hits = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<MonitorError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof MonitorError, `expected MonitorError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a rejection');
+}
+
+describe('HttpClient', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let client: HttpClient;
+  const spec = { method: 'GET' as const, path: '/api/thing' };
+  const schema = z.object({ ok: z.boolean() });
+
+  before(async () => {
+    server = await startServer();
+    client = new HttpClient({
+      name: 'test',
+      product: 'Airflow',
+      baseUrl: `${server.url}/`,
+      timeoutMs: 500,
+      headers: { 'x-proxy': 'p' },
+      secrets: ['hunter22'],
+      retryInitialDelayMs: 5,
+    });
+  });
+  after(async () => {
+    await client.close();
+    await server.close();
+  });
+
+  it('sends headers and repeated query keys, parses JSON', async () => {
+    let seen: IncomingMessage | undefined;
+    server.use((req, res) => {
+      seen = req;
+      res.setHeader('content-type', 'application/json');
+      res.end('{"ok":true,"extra":1}');
+    });
+    const value = await client.json(
+      { ...spec, query: { state: ['failed', 'queued'], x: undefined, n: 2 } },
+      schema,
+    );
+    assert.deepEqual(value, { ok: true });
+    assert.equal(seen?.url, '/api/thing?state=failed&state=queued&n=2');
+    assert.equal(seen?.headers['x-proxy'], 'p');
+  });
+
+  it('retries GETs on 503 then succeeds; never retries a POST', async () => {
+    server.use((_req, res) => {
+      if (server.hits() < 3) {
+        res.statusCode = 503;
+        res.end('busy');
+      } else res.end('{"ok":true}');
+    });
+    assert.deepEqual(await client.json(spec, schema), { ok: true });
+    assert.equal(server.hits(), 3);
+
+    server.use((_req, res) => {
+      res.statusCode = 502;
+      res.end('{"detail":"bad gateway"}');
+    });
+    const e = await rejection(client.json({ method: 'POST', path: '/api/run', json: {} }, schema));
+    assert.equal(e.kind, 'upstream_error');
+    assert.equal(server.hits(), 1);
+    assert.match(e.message, /HTTP 502: bad gateway/);
+  });
+
+  it('gives up after two retries', async () => {
+    server.use((_req, res) => {
+      res.statusCode = 504;
+      res.end();
+    });
+    const e = await rejection(client.json(spec, schema));
+    assert.equal(e.kind, 'upstream_error');
+    assert.equal(server.hits(), 3);
+  });
+
+  it('reports non-JSON and schema mismatches as upstream_error', async () => {
+    server.use((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end('<html>login</html>');
+    });
+    let e = await rejection(client.json(spec, schema));
+    assert.equal(e.kind, 'upstream_error');
+    assert.match(e.message, /not JSON \(text\/html\)/);
+
+    server.use((_req, res) => res.end('{"other":1}'));
+    e = await rejection(client.json(spec, schema));
+    assert.match(e.message, /missing field ok/);
+  });
+
+  it('trims and redacts server details', async () => {
+    server.use((_req, res) => {
+      res.statusCode = 500;
+      res.end(JSON.stringify({ detail: `password hunter22 \u0007 ${'y'.repeat(1000)}` }));
+    });
+    const e = await rejection(client.json(spec, schema));
+    assert.ok(!e.message.includes('hunter22'));
+    assert.ok(!e.message.includes('\u0007'));
+    assert.ok(e.message.length < 500);
+  });
+
+  it('bounds the response body', async () => {
+    server.use((_req, res) => res.end(`{"ok":true,"pad":"${'x'.repeat(5000)}"}`));
+    const e = await rejection(client.json({ ...spec, maxResponseBytes: 1000 }, schema));
+    assert.equal(e.kind, 'upstream_error');
+    assert.match(e.message, /larger than 1000 bytes/);
+  });
+
+  it('times out slow servers as upstream_unavailable', async () => {
+    server.use(() => {
+      /* never answers */
+    });
+    const e = await rejection(client.json(spec, schema));
+    assert.equal(e.kind, 'upstream_unavailable');
+    assert.match(e.message, /no answer within 500 ms/);
+    assert.equal(server.hits(), 1); // timeouts are not retried
+  });
+
+  it('maps a closed port to upstream_unavailable naming the host', async () => {
+    const dead = await startServer();
+    const url = dead.url;
+    await dead.close();
+    const c = new HttpClient({
+      name: 'down',
+      product: 'Airflow',
+      baseUrl: url,
+      timeoutMs: 500,
+      retryInitialDelayMs: 1,
+    });
+    const e = await rejection(c.json(spec, schema));
+    await c.close();
+    assert.equal(e.kind, 'upstream_unavailable');
+    assert.match(e.message, /^down: cannot reach Airflow at 127\.0\.0\.1:\d+ \(connection refused/);
+  });
+});
+
+describe('helpers', () => {
+  it('extracts details from the usual error shapes', () => {
+    assert.equal(extractDetail('{"detail":"DAG not found"}'), 'DAG not found');
+    assert.equal(
+      extractDetail('{"detail":[{"loc":["body","conf"],"msg":"bad","type":"x"}]}'),
+      'body.conf: bad',
+    );
+    assert.equal(extractDetail('{"detail":{"reason":"x"}}'), '{"reason":"x"}');
+    assert.equal(extractDetail('<html></html>'), null);
+    assert.equal(extractDetail('plain text'), 'plain text');
+    assert.equal(extractDetail('[1,2]'), null);
+  });
+
+  it('sanitizes', () => {
+    assert.equal(sanitizeText('a\n\tb\u202e c', 100), 'a b c');
+    assert.equal(sanitizeText('abcdef', 4), 'abc…');
+  });
+
+  it('describes zod errors', () => {
+    const r = z.object({ dags: z.array(z.object({ dag_id: z.string() })) }).safeParse({ dags: [{}] });
+    assert.ok(!r.success);
+    assert.equal(describeZodError(r.error), 'missing field dags[0].dag_id');
+  });
+
+  it('maps with bounded concurrency, in order', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const out = await mapWithConcurrency([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3, async (n) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return n * 2;
+    });
+    assert.deepEqual(out, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+    assert.equal(peak, 3);
+  });
+});
