@@ -29,6 +29,8 @@ export interface RunQuery {
   startedAfter?: Date;
   /** Newest first by this field. */
   orderBy: 'finished_at' | 'started_at';
+  /** Fill `failed_tasks` (and a short `error_message`) of failed runs, in as few requests as the API allows. */
+  includeFailedTasks?: boolean;
   /** Upper bound on the runs returned; the adapter pages until it has them or the server has no more. */
   limit: number;
 }

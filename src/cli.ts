@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { runDemo } from './app/demo.js';
+import { startDemoWorld } from './app/demo-world.js';
+import { buildService } from './app/build-service.js';
+import { createLogger } from './app/logger.js';
+import { serveOverStdio } from './app/serve-stdio.js';
+import { VERSION } from './app/version.js';
+import { ConfigError } from './config/config-error.js';
+import { loadSettings } from './config/load.js';
+
+const USAGE = `pipeline-monitor-mcp ${VERSION} — MCP server for Airflow, Dagster and Prefect pipelines
+
+Usage:
+  pipeline-monitor-mcp [--config FILE]   serve MCP over stdio (config: FILE, $PIPELINE_MONITOR_CONFIG, or AIRFLOW_URL…)
+  pipeline-monitor-mcp --demo            serve MCP over stdio against a built-in demo world
+  pipeline-monitor-mcp demo              ask the demo questions through a real MCP client and print the answers
+  pipeline-monitor-mcp --version | --help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      demo: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.help) return write(USAGE);
+  if (values.version) return write(`${VERSION}\n`);
+  if (positionals[0] === 'demo') {
+    await runDemo();
+    return 0;
+  }
+  if (positionals.length > 0) {
+    process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const logger = createLogger();
+  const demo = values.demo ? await startDemoWorld() : null;
+  const settings = demo ? demo.settings : loadSettings(values.config, process.env);
+  const service = buildService(settings, logger);
+  logger.info(
+    { orchestrators: settings.orchestrators.map((o) => `${o.name} (${o.type})`), triggers: settings.triggers.enabled, source: settings.source },
+    'pipeline-monitor-mcp serving on stdio',
+  );
+  await serveOverStdio(service, logger);
+  await service.close();
+  await demo?.close();
+  return 0;
+}
+
+function write(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError || (error instanceof Error && error.name === 'TypeError' && 'code' in error)) {
+      process.stderr.write(`pipeline-monitor-mcp: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`pipeline-monitor-mcp: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

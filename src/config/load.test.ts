@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError } from './config-error.js';
+import { loadSettings } from './load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pm-config-'));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+test('reads YAML with ${VAR} from the environment, several orchestrators of one type', () => {
+  const path = file(
+    'ok.yaml',
+    `orchestrators:
+  - name: prod-airflow
+    type: airflow
+    url: https://airflow.example.com/
+    auth: { username: admin, password: \${AIRFLOW_PASSWORD} }
+  - name: legacy-airflow
+    type: airflow
+    url: http://legacy:8080
+    auth: { token: \${LEGACY_TOKEN} }
+    headers: { X-Proxy: yes }
+    timeout_seconds: 5
+triggers: { enabled: true }
+`,
+  );
+  const settings = loadSettings(path, { AIRFLOW_PASSWORD: 'pw-123456', LEGACY_TOKEN: 'tok-abcdef' });
+  assert.equal(settings.orchestrators.length, 2);
+  assert.deepEqual(settings.orchestrators[0]?.auth, { kind: 'basic', username: 'admin', password: 'pw-123456' });
+  assert.equal(settings.orchestrators[0]?.url, 'https://airflow.example.com');
+  assert.deepEqual(settings.orchestrators[1]?.auth, { kind: 'token', token: 'tok-abcdef' });
+  assert.equal(settings.orchestrators[1]?.timeout_ms, 5000);
+  assert.equal(settings.triggers.enabled, true);
+});
+
+test('JSON config and PIPELINE_MONITOR_CONFIG', () => {
+  const path = file('ok.json', JSON.stringify({ orchestrators: [{ name: 'a', type: 'airflow', url: 'http://a' }] }));
+  const settings = loadSettings(undefined, { PIPELINE_MONITOR_CONFIG: path });
+  assert.equal(settings.orchestrators[0]?.name, 'a');
+  assert.equal(settings.triggers.enabled, false);
+});
+
+test('environment quick setup', () => {
+  const s = loadSettings(undefined, { AIRFLOW_URL: 'http://af:8080', AIRFLOW_USERNAME: 'u', AIRFLOW_PASSWORD: 'p' });
+  assert.equal(s.orchestrators[0]?.type, 'airflow');
+  assert.deepEqual(s.orchestrators[0]?.auth, { kind: 'basic', username: 'u', password: 'p' });
+  const t = loadSettings(undefined, { AIRFLOW_URL: 'http://af:8080', AIRFLOW_TOKEN: 'tok' });
+  assert.deepEqual(t.orchestrators[0]?.auth, { kind: 'token', token: 'tok' });
+});
+
+test('bad configuration names the key and never the secret', () => {
+  const secret = 'SuperSecret-Value-42';
+  const cases: [string, RegExp][] = [
+    [`orchestrators:\n  - { name: a, type: airflw, url: http://a, auth: { username: u, password: ${secret} } }`, /orchestrators\[0\]\.type/],
+    [`orchestrators:\n  - { name: a, type: airflow, url: "http://u:${secret}@a", auth: { token: t } }`, /orchestrators\[0\]\.url/],
+    [`orchestrators:\n  - { name: a, type: airflow, url: http://a, auth: { password: ${secret} } }`, /orchestrators\[0\]\.auth/],
+    [`orchestrators:\n  - { name: a, type: airflow, url: http://a, pasword: ${secret} }`, /orchestrators\[0\].*pasword/],
+    [`orchestrators:\n  - { name: a, type: airflow, url: http://a }\n  - { name: a, type: airflow, url: http://b }`, /orchestrators\[1\]\.name/],
+    [`orchestrators: []`, /orchestrators/],
+    [`orchestrators:\n  - { name: a, type: airflow, url: http://a, auth: { token: \${MISSING_VAR} } }`, /MISSING_VAR/],
+    [`orchestrators: [ {`, /not valid YAML/],
+  ];
+  cases.forEach(([text, expected], i) => {
+    const path = file(`bad${i}.yaml`, text);
+    assert.throws(
+      () => loadSettings(path, {}),
+      (e: unknown) => e instanceof ConfigError && expected.test(e.message) && !e.message.includes(secret),
+      `case ${i}`,
+    );
+  });
+  assert.throws(() => loadSettings(join(dir, 'missing.yaml'), {}), /cannot read/);
+  assert.throws(() => loadSettings(undefined, {}), /nothing configured/);
+});

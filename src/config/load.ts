@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type * as z from 'zod';
+import type { AuthConfig, OrchestratorConfig } from '../core/config.js';
+import { ConfigError } from './config-error.js';
+import { interpolateEnv } from './interpolate.js';
+import { configFileSchema, type ConfigFile } from './schema.js';
+import type { Settings } from './settings.js';
+
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+/**
+ * Reads settings from `--config FILE`, else PIPELINE_MONITOR_CONFIG, else the quick-setup
+ * environment variables (AIRFLOW_URL …). Throws ConfigError on anything wrong.
+ */
+export function loadSettings(configPath: string | undefined, env: NodeJS.ProcessEnv): Settings {
+  const path = configPath ?? (env.PIPELINE_MONITOR_CONFIG || undefined);
+  if (path) return fromFile(path, env);
+  return fromEnvironment(env);
+}
+
+function fromFile(path: string, env: NodeJS.ProcessEnv): Settings {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('--config', `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let raw: unknown;
+  try {
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : 'unreadable';
+    throw new ConfigError(path, `is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${detail}`);
+  }
+  return toSettings(validate(interpolateEnv(raw, env)), path);
+}
+
+function fromEnvironment(env: NodeJS.ProcessEnv): Settings {
+  const orchestrators: unknown[] = [];
+  if (env.AIRFLOW_URL) {
+    const auth = env.AIRFLOW_TOKEN
+      ? { token: env.AIRFLOW_TOKEN }
+      : env.AIRFLOW_USERNAME || env.AIRFLOW_PASSWORD
+        ? { username: env.AIRFLOW_USERNAME ?? '', password: env.AIRFLOW_PASSWORD ?? '' }
+        : undefined;
+    orchestrators.push({ name: 'airflow', type: 'airflow', url: env.AIRFLOW_URL, ...(auth ? { auth } : {}) });
+  }
+  if (orchestrators.length === 0) {
+    throw new ConfigError(
+      'orchestrators',
+      'nothing configured: pass --config FILE, set PIPELINE_MONITOR_CONFIG, or set AIRFLOW_URL (with AIRFLOW_USERNAME/AIRFLOW_PASSWORD or AIRFLOW_TOKEN); try `pipeline-monitor-mcp --demo` to see it work',
+    );
+  }
+  const triggersEnabled = /^(1|true|yes)$/i.test(env.PIPELINE_MONITOR_ENABLE_TRIGGERS ?? '');
+  return toSettings(validate({ orchestrators, triggers: { enabled: triggersEnabled } }), 'environment');
+}
+
+function validate(raw: unknown): ConfigFile {
+  const result = configFileSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0] as z.core.$ZodIssue;
+    throw new ConfigError(issuePath(issue.path), describeIssue(issue));
+  }
+  const seen = new Set<string>();
+  result.data.orchestrators.forEach((entry, i) => {
+    if (seen.has(entry.name)) throw new ConfigError(`orchestrators[${i}].name`, `"${entry.name}" is used twice`);
+    seen.add(entry.name);
+  });
+  return result.data;
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+}
+
+// zod's own messages may quote the offending input; these never do, so a secret cannot leak.
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}`;
+    case 'unrecognized_keys':
+      return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return 'must be { username, password } or { token }';
+    case 'too_small':
+      return issue.origin === 'string' ? 'must not be empty' : issue.message;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    default:
+      return issue.message;
+  }
+}
+
+function toSettings(file: ConfigFile, source: string): Settings {
+  const orchestrators: OrchestratorConfig[] = file.orchestrators.map((entry) => ({
+    name: entry.name,
+    type: entry.type,
+    url: entry.url.replace(/\/+$/, ''),
+    auth: toAuth(entry.auth),
+    headers: entry.headers ?? {},
+    timeout_ms: (entry.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+  }));
+  return { orchestrators, triggers: { enabled: file.triggers?.enabled ?? false }, source };
+}
+
+function toAuth(auth: ConfigFile['orchestrators'][number]['auth']): AuthConfig {
+  if (!auth) return { kind: 'none' };
+  if ('token' in auth) return { kind: 'token', token: auth.token };
+  return { kind: 'basic', username: auth.username, password: auth.password };
+}

@@ -1,0 +1,39 @@
+import * as z from 'zod';
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'must be 1-63 letters, digits, "-" or "_" (it prefixes ids as <name>:<id>)');
+
+const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL without credentials in it (put them under auth)');
+
+const auth = z.union([
+  z.strictObject({ username: z.string().min(1), password: z.string().min(1) }),
+  z.strictObject({ token: z.string().min(1) }),
+]);
+
+export const orchestratorEntrySchema = z.strictObject({
+  name,
+  type: z.enum(['airflow', 'dagster', 'prefect']),
+  url: httpUrl,
+  auth: auth.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  timeout_seconds: z.number().positive().max(600).optional(),
+});
+
+export const triggersSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+});
+
+export const configFileSchema = z.strictObject({
+  orchestrators: z.array(orchestratorEntrySchema).min(1, 'needs at least one orchestrator'),
+  triggers: triggersSchema.optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -1,0 +1,13 @@
+import type { Logger } from 'pino';
+import type { TriggerSettings } from '../config/settings.js';
+import type { OrchestratorRegistry } from './registry.js';
+import type { UntrustedText } from './text/untrusted.js';
+
+/** What every service operation needs; built once per server. */
+export interface ServiceContext {
+  registry: OrchestratorRegistry;
+  text: UntrustedText;
+  triggers: TriggerSettings;
+  now: () => Date;
+  logger: Logger;
+}

@@ -1,0 +1,64 @@
+import type { ServiceContext } from './context.js';
+import { listFailures, type ListFailuresInput } from './list-failures.js';
+import { listPipelines, type CatalogCache, type ListPipelinesInput } from './list-pipelines.js';
+import { getPipelineHistory } from './pipeline-history.js';
+import { getPipelineStatus } from './pipeline-status.js';
+import { getRunDetails } from './run-details.js';
+import { getTaskLogs, type TaskLogsInput } from './task-logs.js';
+import { triggerPipeline, type TriggerInput, type TriggerLocks } from './trigger.js';
+import { TtlCache } from './ttl-cache.js';
+
+/** How long a merged pipeline listing is reused (pages of one listing stay consistent). */
+export const CATALOG_TTL_MS = 30_000;
+
+/** The monitoring operations over every configured orchestrator; what the MCP tools call. */
+export class MonitorService {
+  private readonly catalog: CatalogCache;
+  private readonly triggerLocks: TriggerLocks = new Map();
+
+  constructor(readonly ctx: ServiceContext) {
+    this.catalog = new TtlCache(CATALOG_TTL_MS);
+  }
+
+  get triggersEnabled(): boolean {
+    return this.ctx.triggers.enabled;
+  }
+
+  get orchestratorNames(): string[] {
+    return this.ctx.registry.names;
+  }
+
+  listPipelines(input: ListPipelinesInput) {
+    return listPipelines(this.ctx, this.catalog, input);
+  }
+
+  listFailures(input: ListFailuresInput) {
+    return listFailures(this.ctx, input);
+  }
+
+  getPipelineStatus(pipelineId: string) {
+    return getPipelineStatus(this.ctx, pipelineId);
+  }
+
+  getPipelineHistory(pipelineId: string, limit: number) {
+    return getPipelineHistory(this.ctx, pipelineId, limit);
+  }
+
+  getRunDetails(pipelineId: string, runId: string) {
+    return getRunDetails(this.ctx, pipelineId, runId);
+  }
+
+  getTaskLogs(input: TaskLogsInput) {
+    return getTaskLogs(this.ctx, input);
+  }
+
+  async triggerPipeline(input: TriggerInput) {
+    const result = await triggerPipeline(this.ctx, this.triggerLocks, input);
+    this.catalog.clear();
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.ctx.registry.adapters.map((a) => a.close()));
+  }
+}
