@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { World } from '../world/index.js';
+import type { EmulatorContext, Env } from './context.js';
+import { HttpError, ValidationFailure } from './errors.js';
+import { authRoutes, requireAuth } from './routes/auth.js';
+import { dagRunRoutes } from './routes/dag-runs.js';
+import { dagRoutes } from './routes/dags.js';
+import { logRoutes } from './routes/logs.js';
+import { metaRoutes } from './routes/meta.js';
+import { taskInstanceRoutes } from './routes/task-instances.js';
+import { Signer } from './signer.js';
+import { TokenIssuer } from './tokens.js';
+
+export interface AirflowEmulatorOptions {
+  world: World;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default [{ username: 'admin', password: 'admin' }]. */
+  users?: { username: string; password: string }[];
+  /** Bearer tokens accepted as they are (as managed services issue them); never expire. */
+  staticTokens?: string[];
+  /** Default 3600. */
+  tokenTtlSeconds?: number;
+  /** Added to every request. Default 0. */
+  latencyMs?: number;
+  /** Airflow's [api] maximum_page_limit. Default 100. */
+  maximumPageLimit?: number;
+  /** Most bytes of log events per log response. Default 64 KiB. */
+  logChunkBytes?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** As received (percent-encoding kept), without the query. */
+  path: string;
+  /** Without the leading `?`. */
+  query: string;
+  status: number;
+}
+
+export interface AirflowEmulator {
+  /** Base URL without /api/v2, e.g. http://127.0.0.1:PORT. */
+  url: string;
+  requests: RecordedRequest[];
+  resetRequests(): void;
+  world: World;
+  /** Every JWT issued so far is rejected from now on with 401 "Token Expired". */
+  expireAllTokens(): void;
+  close(): Promise<void>;
+}
+
+/** The Hono app speaking Airflow 3.2's public API over the given context. */
+export function createAirflowApp(
+  ctx: EmulatorContext,
+  record: (r: RecordedRequest) => void,
+  latencyMs: number,
+): Hono<Env> {
+  const app = new Hono<Env>();
+  app.use('*', async (c, next) => {
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    await next();
+    const url = new URL(c.req.url);
+    record({ method: c.req.method, path: url.pathname, query: url.search.slice(1), status: c.res.status });
+  });
+  const auth = requireAuth(ctx);
+  authRoutes(app, ctx);
+  metaRoutes(app);
+  dagRoutes(app, ctx, auth);
+  dagRunRoutes(app, ctx, auth);
+  taskInstanceRoutes(app, ctx, auth);
+  logRoutes(app, ctx, auth);
+  // Known paths answer other methods with 405, as FastAPI does.
+  for (const path of new Set(app.routes.map((r) => r.path).filter((p) => p !== '/*' && p !== '*'))) {
+    app.all(path, (c) => c.json({ detail: 'Method Not Allowed' }, 405));
+  }
+  app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return c.json({ detail: err.detail }, err.status as 400, err.headers);
+    if (err instanceof ValidationFailure) return c.json({ detail: err.issues }, 422);
+    console.error('airflow emulator: unhandled error', err);
+    return c.text('Internal Server Error', 500);
+  });
+  return app;
+}
+
+export async function startAirflowEmulator(options: AirflowEmulatorOptions): Promise<AirflowEmulator> {
+  const secret = randomBytes(32).toString('hex');
+  const tokens = new TokenIssuer(secret, options.tokenTtlSeconds ?? 3600, options.staticTokens ?? []);
+  const ctx: EmulatorContext = {
+    world: options.world,
+    tokens,
+    signer: new Signer(secret),
+    users: options.users ?? [{ username: 'admin', password: 'admin' }],
+    maximumPageLimit: options.maximumPageLimit ?? 100,
+    logChunkBytes: options.logChunkBytes ?? 64 * 1024,
+  };
+  const requests: RecordedRequest[] = [];
+  const app = createAirflowApp(ctx, (r) => requests.push(r), options.latencyMs ?? 0);
+  const host = options.host ?? '127.0.0.1';
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, () =>
+      resolve(s as Server),
+    ) as Server;
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    requests,
+    resetRequests: () => void requests.splice(0),
+    world: options.world,
+    expireAllTokens: () => tokens.expireAll(),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,14 @@
+export * from './types.js';
+export { World } from './world.js';
+export type { WorldInit } from './world.js';
+export { createDemoWorld } from './demo-world.js';
+export type { DemoWorldOptions } from './demo-world.js';
+export { DEMO_FACTS, DEMO_OWNERS } from './demo-facts.js';
+export { createScaleWorld, scaleDagId, scaleFailedIndexes } from './scale-world.js';
+export type { ScaleWorldOptions } from './scale-world.js';
+export { errorDetail, renderLogLine, renderLogText } from './logs.js';
+export { errorHeadline } from './failures.js';
+export { apiTime, apiTimeOrNull, pythonIsoTime, SECOND, MINUTE, HOUR, DAY } from './time.js';
+export { Rng, hashKeys, mulberry32, uuid7 } from './random.js';
+export { makeDag, makeRun, manualRun, scheduledRun, taskDef } from './builders.js';
+export type { DagInput, RunPlan } from './builders.js';
