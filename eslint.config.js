@@ -18,7 +18,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/adapters/**'], message: 'The MCP layer talks to the service, never to an adapter.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**'],
+              message: 'The MCP layer talks to the service, never to an adapter.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -45,7 +45,11 @@ async function main(argv: string[]): Promise<number> {
   const settings = demo ? demo.settings : loadSettings(values.config, process.env);
   const service = buildService(settings, logger);
   logger.info(
-    { orchestrators: settings.orchestrators.map((o) => `${o.name} (${o.type})`), triggers: settings.triggers.enabled, source: settings.source },
+    {
+      orchestrators: settings.orchestrators.map((o) => `${o.name} (${o.type})`),
+      triggers: settings.triggers.enabled,
+      source: settings.source,
+    },
     'pipeline-monitor-mcp serving on stdio',
   );
   await serveOverStdio(service, logger);
@@ -64,12 +68,17 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || (error instanceof Error && error.name === 'TypeError' && 'code' in error)) {
+    if (
+      error instanceof ConfigError ||
+      (error instanceof Error && error.name === 'TypeError' && 'code' in error)
+    ) {
       process.stderr.write(`pipeline-monitor-mcp: ${error.message}\n`);
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`pipeline-monitor-mcp: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `pipeline-monitor-mcp: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -7,7 +7,11 @@ import { OrchestratorRegistry } from '../service/registry.js';
 import { UntrustedText } from '../service/text/untrusted.js';
 
 /** Wires configured orchestrators to adapters and the monitoring service. */
-export function buildService(settings: Settings, logger: Logger, now: () => Date = () => new Date()): MonitorService {
+export function buildService(
+  settings: Settings,
+  logger: Logger,
+  now: () => Date = () => new Date(),
+): MonitorService {
   const adapters = settings.orchestrators.map((config) => createAdapter(config));
   return new MonitorService({
     registry: new OrchestratorRegistry(adapters),

@@ -13,7 +13,11 @@ export interface DemoWorld {
 
 /** Starts the seeded demo orchestrators on 127.0.0.1 and settings that point at them, triggers enabled. */
 export async function startDemoWorld(now = new Date()): Promise<DemoWorld> {
-  const airflow = await startAirflowEmulator({ world: createDemoWorld({ now }), users: [DEMO_USER], latencyMs: 5 });
+  const airflow = await startAirflowEmulator({
+    world: createDemoWorld({ now }),
+    users: [DEMO_USER],
+    latencyMs: 5,
+  });
   const settings: Settings = {
     orchestrators: [
       {

@@ -11,10 +11,26 @@ interface Question {
 
 export const DEMO_QUESTIONS: Question[] = [
   { ask: 'What pipelines failed in the last 24 hours?', tool: 'list_failed_pipelines', args: { hours: 24 } },
-  { ask: "What's the status of the daily sales ETL?", tool: 'get_pipeline_status', args: { pipeline_id: 'daily_sales_etl' } },
-  { ask: 'Trigger a rerun of sync_inventory', tool: 'trigger_pipeline', args: { pipeline_id: 'sync_inventory', reason: 'rerun after the inventory service timeout (demo)' } },
-  { ask: 'List all pipelines owned by the data-platform team', tool: 'list_all_pipelines', args: { owner: 'data-platform' } },
-  { ask: 'How long did the daily sales ETL take?', tool: 'get_pipeline_history', args: { pipeline_id: 'daily_sales_etl', limit: 7 } },
+  {
+    ask: "What's the status of the daily sales ETL?",
+    tool: 'get_pipeline_status',
+    args: { pipeline_id: 'daily_sales_etl' },
+  },
+  {
+    ask: 'Trigger a rerun of sync_inventory',
+    tool: 'trigger_pipeline',
+    args: { pipeline_id: 'sync_inventory', reason: 'rerun after the inventory service timeout (demo)' },
+  },
+  {
+    ask: 'List all pipelines owned by the data-platform team',
+    tool: 'list_all_pipelines',
+    args: { owner: 'data-platform' },
+  },
+  {
+    ask: 'How long did the daily sales ETL take?',
+    tool: 'get_pipeline_history',
+    args: { pipeline_id: 'daily_sales_etl', limit: 7 },
+  },
 ];
 
 /**
@@ -27,20 +43,28 @@ export async function runDemo(out: NodeJS.WritableStream = process.stdout): Prom
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [cli],
-    env: { ...(process.env as Record<string, string>), ...demoEnvironment(world), PIPELINE_MONITOR_LOG_LEVEL: 'warn' },
+    env: {
+      ...(process.env as Record<string, string>),
+      ...demoEnvironment(world),
+      PIPELINE_MONITOR_LOG_LEVEL: 'warn',
+    },
     stderr: 'inherit',
   });
   const client = new Client({ name: 'pipeline-monitor-demo', version: '1.0.0' });
   try {
     await client.connect(transport);
     const { tools } = await client.listTools();
-    out.write(`pipeline-monitor-mcp demo: a seeded Airflow 3 on ${world.settings.orchestrators[0]?.url}, ${tools.length} tools.\n`);
+    out.write(
+      `pipeline-monitor-mcp demo: a seeded Airflow 3 on ${world.settings.orchestrators[0]?.url}, ${tools.length} tools.\n`,
+    );
     for (const q of DEMO_QUESTIONS) {
       const result = await client.callTool({ name: q.tool, arguments: q.args });
       const text = (result.content as { type: string; text?: string }[])
         .map((c) => (c.type === 'text' ? (c.text ?? '') : ''))
         .join('\n');
-      out.write(`\n❓ ${q.ask}\n   → ${q.tool}(${JSON.stringify(q.args)})${result.isError ? ' [tool error]' : ''}\n`);
+      out.write(
+        `\n❓ ${q.ask}\n   → ${q.tool}(${JSON.stringify(q.args)})${result.isError ? ' [tool error]' : ''}\n`,
+      );
       out.write(`${text.replace(/^/gm, '   ')}\n`);
     }
   } finally {

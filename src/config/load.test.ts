@@ -32,7 +32,11 @@ triggers: { enabled: true }
   );
   const settings = loadSettings(path, { AIRFLOW_PASSWORD: 'pw-123456', LEGACY_TOKEN: 'tok-abcdef' });
   assert.equal(settings.orchestrators.length, 2);
-  assert.deepEqual(settings.orchestrators[0]?.auth, { kind: 'basic', username: 'admin', password: 'pw-123456' });
+  assert.deepEqual(settings.orchestrators[0]?.auth, {
+    kind: 'basic',
+    username: 'admin',
+    password: 'pw-123456',
+  });
   assert.equal(settings.orchestrators[0]?.url, 'https://airflow.example.com');
   assert.deepEqual(settings.orchestrators[1]?.auth, { kind: 'token', token: 'tok-abcdef' });
   assert.equal(settings.orchestrators[1]?.timeout_ms, 5000);
@@ -40,14 +44,21 @@ triggers: { enabled: true }
 });
 
 test('JSON config and PIPELINE_MONITOR_CONFIG', () => {
-  const path = file('ok.json', JSON.stringify({ orchestrators: [{ name: 'a', type: 'airflow', url: 'http://a' }] }));
+  const path = file(
+    'ok.json',
+    JSON.stringify({ orchestrators: [{ name: 'a', type: 'airflow', url: 'http://a' }] }),
+  );
   const settings = loadSettings(undefined, { PIPELINE_MONITOR_CONFIG: path });
   assert.equal(settings.orchestrators[0]?.name, 'a');
   assert.equal(settings.triggers.enabled, false);
 });
 
 test('environment quick setup', () => {
-  const s = loadSettings(undefined, { AIRFLOW_URL: 'http://af:8080', AIRFLOW_USERNAME: 'u', AIRFLOW_PASSWORD: 'p' });
+  const s = loadSettings(undefined, {
+    AIRFLOW_URL: 'http://af:8080',
+    AIRFLOW_USERNAME: 'u',
+    AIRFLOW_PASSWORD: 'p',
+  });
   assert.equal(s.orchestrators[0]?.type, 'airflow');
   assert.deepEqual(s.orchestrators[0]?.auth, { kind: 'basic', username: 'u', password: 'p' });
   const t = loadSettings(undefined, { AIRFLOW_URL: 'http://af:8080', AIRFLOW_TOKEN: 'tok' });
@@ -57,13 +68,31 @@ test('environment quick setup', () => {
 test('bad configuration names the key and never the secret', () => {
   const secret = 'SuperSecret-Value-42';
   const cases: [string, RegExp][] = [
-    [`orchestrators:\n  - { name: a, type: airflw, url: http://a, auth: { username: u, password: ${secret} } }`, /orchestrators\[0\]\.type/],
-    [`orchestrators:\n  - { name: a, type: airflow, url: "http://u:${secret}@a", auth: { token: t } }`, /orchestrators\[0\]\.url/],
-    [`orchestrators:\n  - { name: a, type: airflow, url: http://a, auth: { password: ${secret} } }`, /orchestrators\[0\]\.auth/],
-    [`orchestrators:\n  - { name: a, type: airflow, url: http://a, pasword: ${secret} }`, /orchestrators\[0\].*pasword/],
-    [`orchestrators:\n  - { name: a, type: airflow, url: http://a }\n  - { name: a, type: airflow, url: http://b }`, /orchestrators\[1\]\.name/],
+    [
+      `orchestrators:\n  - { name: a, type: airflw, url: http://a, auth: { username: u, password: ${secret} } }`,
+      /orchestrators\[0\]\.type/,
+    ],
+    [
+      `orchestrators:\n  - { name: a, type: airflow, url: "http://u:${secret}@a", auth: { token: t } }`,
+      /orchestrators\[0\]\.url/,
+    ],
+    [
+      `orchestrators:\n  - { name: a, type: airflow, url: http://a, auth: { password: ${secret} } }`,
+      /orchestrators\[0\]\.auth/,
+    ],
+    [
+      `orchestrators:\n  - { name: a, type: airflow, url: http://a, pasword: ${secret} }`,
+      /orchestrators\[0\].*pasword/,
+    ],
+    [
+      `orchestrators:\n  - { name: a, type: airflow, url: http://a }\n  - { name: a, type: airflow, url: http://b }`,
+      /orchestrators\[1\]\.name/,
+    ],
     [`orchestrators: []`, /orchestrators/],
-    [`orchestrators:\n  - { name: a, type: airflow, url: http://a, auth: { token: \${MISSING_VAR} } }`, /MISSING_VAR/],
+    [
+      `orchestrators:\n  - { name: a, type: airflow, url: http://a, auth: { token: \${MISSING_VAR} } }`,
+      /MISSING_VAR/,
+    ],
     [`orchestrators: [ {`, /not valid YAML/],
   ];
   cases.forEach(([text, expected], i) => {

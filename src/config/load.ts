@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type * as z from 'zod';
 import type { AuthConfig, OrchestratorConfig } from '../core/config.js';
 import { ConfigError } from './config-error.js';
-import { interpolateEnv } from './interpolate.js';
+import { interpolateEnv, protectReferences } from './interpolate.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
 import type { Settings } from './settings.js';
 
@@ -24,11 +24,15 @@ function fromFile(path: string, env: NodeJS.ProcessEnv): Settings {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError('--config', `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ConfigError(
+      '--config',
+      `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   let raw: unknown;
   try {
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    const protectedText = protectReferences(text);
+    raw = path.endsWith('.json') ? JSON.parse(protectedText) : parseYaml(protectedText);
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0] : 'unreadable';
     throw new ConfigError(path, `is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${detail}`);
@@ -64,7 +68,8 @@ function validate(raw: unknown): ConfigFile {
   }
   const seen = new Set<string>();
   result.data.orchestrators.forEach((entry, i) => {
-    if (seen.has(entry.name)) throw new ConfigError(`orchestrators[${i}].name`, `"${entry.name}" is used twice`);
+    if (seen.has(entry.name))
+      throw new ConfigError(`orchestrators[${i}].name`, `"${entry.name}" is used twice`);
     seen.add(entry.name);
   });
   return result.data;
@@ -72,7 +77,9 @@ function validate(raw: unknown): ConfigFile {
 
 function issuePath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+    .join('');
 }
 
 // zod's own messages may quote the offending input; these never do, so a secret cannot leak.

@@ -2,7 +2,10 @@ import * as z from 'zod';
 
 const name = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'must be 1-63 letters, digits, "-" or "_" (it prefixes ids as <name>:<id>)');
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/i,
+    'must be 1-63 letters, digits, "-" or "_" (it prefixes ids as <name>:<id>)',
+  );
 
 const httpUrl = z.string().refine((value) => {
   try {

@@ -1,9 +1,7 @@
 import type { OrchestratorType } from './model.js';
 
 export type AuthConfig =
-  | { kind: 'none' }
-  | { kind: 'basic'; username: string; password: string }
-  | { kind: 'token'; token: string };
+  { kind: 'none' } | { kind: 'basic'; username: string; password: string } | { kind: 'token'; token: string };
 
 /** One orchestrator connection, after configuration has been read and validated. */
 export interface OrchestratorConfig {

@@ -15,21 +15,31 @@ const ALLOWED = /^[\p{L}\p{N}_.\-/:+@ ]+$/u;
 export function assertSafeId(value: string, field: string): string {
   const hint = `${field} must be 1-${MAX_ID_LENGTH} letters, digits or _ . - / : + @ characters`;
   if (value.length === 0 || value.length > MAX_ID_LENGTH) {
-    throw new MonitorError('invalid_input', `${field} is ${value.length === 0 ? 'empty' : 'too long'}.`, { hint });
+    throw new MonitorError('invalid_input', `${field} is ${value.length === 0 ? 'empty' : 'too long'}.`, {
+      hint,
+    });
   }
   if (/[\p{C}\p{Zl}\p{Zp}]/u.test(value)) {
     throw new MonitorError('invalid_input', `${field} contains control or invisible characters.`, { hint });
   }
   if (value.includes('%') || value.includes('\\')) {
-    throw new MonitorError('invalid_input', `${field} contains '%' or '\\', which no orchestrator id uses.`, { hint });
-  }
-  if (!ALLOWED.test(value)) {
-    throw new MonitorError('invalid_input', `${field} contains characters that no orchestrator id uses.`, { hint });
-  }
-  if (value.split('/').some((segment) => segment === '.' || segment === '..') || value !== value.trim()) {
-    throw new MonitorError('invalid_input', `${field} is not a valid id (path segments or surrounding spaces).`, {
+    throw new MonitorError('invalid_input', `${field} contains '%' or '\\', which no orchestrator id uses.`, {
       hint,
     });
+  }
+  if (!ALLOWED.test(value)) {
+    throw new MonitorError('invalid_input', `${field} contains characters that no orchestrator id uses.`, {
+      hint,
+    });
+  }
+  if (value.split('/').some((segment) => segment === '.' || segment === '..') || value !== value.trim()) {
+    throw new MonitorError(
+      'invalid_input',
+      `${field} is not a valid id (path segments or surrounding spaces).`,
+      {
+        hint,
+      },
+    );
   }
   return value;
 }

@@ -49,7 +49,10 @@ export function createServer(service: MonitorService, options: ServerOptions): M
             options.logger.error({ err: error, tool: tool.name }, 'tool failed with a bug');
             throw error;
           }
-          options.logger.info({ tool: tool.name, kind: error.kind, orchestrator: error.orchestrator }, 'tool error');
+          options.logger.info(
+            { tool: tool.name, kind: error.kind, orchestrator: error.orchestrator },
+            'tool error',
+          );
           return errorResult(error);
         }
       },

@@ -14,15 +14,25 @@ export function duration(seconds: number | null): string {
 }
 
 export function when(iso: string | null): string {
-  return iso ? iso.replace('T', ' ').replace(/\.\d+/, '').replace(/\+00:00$|Z$/, 'Z') : '-';
+  return iso
+    ? iso
+        .replace('T', ' ')
+        .replace(/\.\d+/, '')
+        .replace(/\+00:00$|Z$/, 'Z')
+    : '-';
 }
 
 export function runLine(run: Run): string {
   const parts = [`${run.run_id}: ${run.status}`];
   if (run.native_status !== run.status) parts[0] += ` (${run.native_status})`;
+  if (!run.started_at) {
+    parts.push(`queued ${when(run.queued_at)}, not started yet`);
+    return parts.join(', ');
+  }
   parts.push(`started ${when(run.started_at)}`);
-  if (run.finished_at) parts.push(`finished ${when(run.finished_at)}`);
-  parts.push(`took ${duration(run.duration_seconds)}`);
+  if (run.finished_at)
+    parts.push(`finished ${when(run.finished_at)}`, `took ${duration(run.duration_seconds)}`);
+  else parts.push('still running');
   return parts.join(', ');
 }
 

@@ -9,7 +9,9 @@ export const pipelineIdInput = z
   .string()
   .min(1)
   .max(300)
-  .describe('Pipeline id, bare (e.g. "daily_sales_etl") or qualified by orchestrator ("prod-airflow:daily_sales_etl")');
+  .describe(
+    'Pipeline id, bare (e.g. "daily_sales_etl") or qualified by orchestrator ("prod-airflow:daily_sales_etl")',
+  );
 export const runIdInput = z.string().min(1).max(300).describe('Run id, as returned by the other tools');
 
 export const unavailableSchema = z

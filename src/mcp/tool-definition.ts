@@ -17,7 +17,9 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   render(output: z.infer<O>): string;
 }
 
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O>): ToolDefinition {
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
+  tool: ToolDefinition<I, O>,
+): ToolDefinition {
   return tool as unknown as ToolDefinition;
 }
 

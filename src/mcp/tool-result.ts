@@ -14,7 +14,9 @@ const LABELS: Record<MonitorError['kind'], string> = {
 
 /** An expected failure as a tool result the model can act on: what happened and what to do next. */
 export function errorResult(error: MonitorError): CallToolResult {
-  const lines = [`${LABELS[error.kind]}${error.orchestrator ? ` (${error.orchestrator})` : ''}: ${error.message}`];
+  const lines = [
+    `${LABELS[error.kind]}${error.orchestrator ? ` (${error.orchestrator})` : ''}: ${error.message}`,
+  ];
   if (error.candidates.length > 0 && !error.message.includes(error.candidates[0] as string)) {
     lines.push(`Candidates: ${error.candidates.join(', ')}`);
   }

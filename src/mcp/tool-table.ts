@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { ToolDefinition } from './tool-definition.js';
 
 export const TABLE_START = '<!-- tools:start (generated from src/mcp/tools by `npm run docs`) -->';
@@ -14,7 +14,13 @@ export function renderToolTable(tools: readonly ToolDefinition[]): string {
     const kind = tool.annotations.readOnlyHint ? 'read' : 'write (only when `triggers.enabled`)';
     return `| \`${tool.name}\` | ${params} | ${kind} | ${tool.description.replace(/\|/g, '\\|')} |`;
   });
-  return [TABLE_START, '| tool | parameters | kind | what it does |', '|---|---|---|---|', ...rows, TABLE_END].join('\n');
+  return [
+    TABLE_START,
+    '| tool | parameters | kind | what it does |',
+    '|---|---|---|---|',
+    ...rows,
+    TABLE_END,
+  ].join('\n');
 }
 
 export function replaceToolTable(readme: string, table: string): string {

@@ -9,8 +9,16 @@ export function encodeCursor(offset: number, filters: unknown): string {
 export function decodeCursor(cursor: string | undefined, filters: unknown): number {
   if (cursor === undefined) return 0;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown; f?: unknown };
-    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.f === fingerprint(filters)) {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      o?: unknown;
+      f?: unknown;
+    };
+    if (
+      typeof parsed.o === 'number' &&
+      Number.isInteger(parsed.o) &&
+      parsed.o >= 0 &&
+      parsed.f === fingerprint(filters)
+    ) {
       return parsed.o;
     }
   } catch {

@@ -48,7 +48,10 @@ export const MAX_FAILED_RUNS_PER_ORCHESTRATOR = 5000;
 /** How many of the newest failures get a log-based digest (each costs one log read). */
 export const DIGESTED_FAILURES = 10;
 
-export async function listFailures(ctx: ServiceContext, input: ListFailuresInput): Promise<ListFailuresResult> {
+export async function listFailures(
+  ctx: ServiceContext,
+  input: ListFailuresInput,
+): Promise<ListFailuresResult> {
   const since = new Date(ctx.now().getTime() - input.hours * 3600_000);
   const filters = { hours: input.hours, owner: input.owner, orchestrator: input.orchestrator };
   const offset = decodeCursor(input.cursor, filters);
@@ -112,7 +115,10 @@ async function sweep(adapter: OrchestratorAdapter, since: Date, owner: string | 
       limit: MAX_FAILED_RUNS_PER_ORCHESTRATOR,
       includeFailedTasks: true,
     }),
-    adapter.listPipelines({ ...(owner ? { owner } : {}), hadRun: { statuses: ['failed'], finishedAfter: since } }),
+    adapter.listPipelines({
+      ...(owner ? { owner } : {}),
+      hadRun: { statuses: ['failed'], finishedAfter: since },
+    }),
   ]);
   return {
     runs: runs.runs,

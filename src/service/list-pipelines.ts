@@ -8,7 +8,14 @@ import { presentPipeline, presentRun } from './present.js';
 import type { TtlCache } from './ttl-cache.js';
 import type { PipelineView, RunView } from './views.js';
 
-export const PIPELINE_STATUS_FILTERS = ['failed', 'success', 'running', 'pending', 'cancelled', 'paused'] as const;
+export const PIPELINE_STATUS_FILTERS = [
+  'failed',
+  'success',
+  'running',
+  'pending',
+  'cancelled',
+  'paused',
+] as const;
 export type PipelineStatusFilter = (typeof PIPELINE_STATUS_FILTERS)[number];
 
 export interface ListPipelinesInput {
@@ -61,7 +68,9 @@ export async function listPipelines(
     const { results, unavailable } = await fanOut(adapters, (adapter) => adapter.listPipelines(query));
     const pipelines = results
       .flatMap((r) => r.value)
-      .sort((a, b) => a.pipeline_id.localeCompare(b.pipeline_id) || a.orchestrator.localeCompare(b.orchestrator));
+      .sort(
+        (a, b) => a.pipeline_id.localeCompare(b.pipeline_id) || a.orchestrator.localeCompare(b.orchestrator),
+      );
     return { pipelines, unavailable };
   });
 
@@ -88,9 +97,12 @@ export async function listPipelines(
 
 async function latestRunsOf(ctx: ServiceContext, page: Pipeline[]) {
   const byOrchestrator = new Map<string, string[]>();
-  for (const p of page) byOrchestrator.set(p.orchestrator, [...(byOrchestrator.get(p.orchestrator) ?? []), p.pipeline_id]);
+  for (const p of page)
+    byOrchestrator.set(p.orchestrator, [...(byOrchestrator.get(p.orchestrator) ?? []), p.pipeline_id]);
   const adapters = ctx.registry.adapters.filter((a) => byOrchestrator.has(a.name));
-  const { results, unavailable } = await fanOut(adapters, (a) => a.latestRuns(byOrchestrator.get(a.name) ?? []));
+  const { results, unavailable } = await fanOut(adapters, (a) =>
+    a.latestRuns(byOrchestrator.get(a.name) ?? []),
+  );
   const runs = new Map<string, PipelineRun>();
   for (const { adapter, value } of results) {
     for (const [id, run] of value) runs.set(`${adapter.name}\u0000${id}`, run);

@@ -10,7 +10,10 @@ export interface PipelineStatusResult {
   digest: FailureDigest | null;
 }
 
-export async function getPipelineStatus(ctx: ServiceContext, pipelineId: string): Promise<PipelineStatusResult> {
+export async function getPipelineStatus(
+  ctx: ServiceContext,
+  pipelineId: string,
+): Promise<PipelineStatusResult> {
   const { adapter, pipeline } = await ctx.registry.resolve(pipelineId);
   const latest = (await adapter.latestRuns([pipeline.pipeline_id])).get(pipeline.pipeline_id);
   if (!latest) return { pipeline: presentPipeline(pipeline, ctx.text), latest_run: null, digest: null };

@@ -29,7 +29,9 @@ export function presentPipeline(pipeline: Pipeline, text: UntrustedText): Pipeli
     tags: pipeline.tags,
     schedule: pipeline.schedule,
     paused: pipeline.paused,
-    broken_error: pipeline.broken ? text.line(pipeline.broken.error.split('\n').filter(Boolean).pop() ?? '', 500) : null,
+    broken_error: pipeline.broken
+      ? text.line(pipeline.broken.error.split('\n').filter(Boolean).pop() ?? '', 500)
+      : null,
     url: pipeline.url,
   };
 }

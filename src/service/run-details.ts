@@ -16,7 +16,11 @@ export interface TaskView {
   finished_at: string | null;
   duration_seconds: number | null;
   /** For a mapped task: how many instances, by status, and which indexes failed (first 20). */
-  mapped: { instances: number; by_status: Partial<Record<RunStatus, number>>; failed_map_indexes: number[] } | null;
+  mapped: {
+    instances: number;
+    by_status: Partial<Record<RunStatus, number>>;
+    failed_map_indexes: number[];
+  } | null;
 }
 
 export interface RunDetailsResult {
@@ -32,7 +36,11 @@ export interface RunDetailsResult {
 /** Tasks shown at most; failed tasks are always kept. */
 export const MAX_TASKS_SHOWN = 200;
 
-export async function getRunDetails(ctx: ServiceContext, pipelineId: string, runId: string): Promise<RunDetailsResult> {
+export async function getRunDetails(
+  ctx: ServiceContext,
+  pipelineId: string,
+  runId: string,
+): Promise<RunDetailsResult> {
   assertSafeId(runId, 'run_id');
   const { adapter, pipeline } = await ctx.registry.resolve(pipelineId);
   const [run, tasks] = await Promise.all([
@@ -79,8 +87,14 @@ export function groupTasks(tasks: readonly TaskRun[]): TaskView[] {
     const byStatus: Partial<Record<RunStatus, number>> = {};
     for (const i of instances) byStatus[i.status] = (byStatus[i.status] ?? 0) + 1;
     const failedIdx = instances.filter((i) => i.status === 'failed').map((i) => i.map_index ?? -1);
-    const starts = instances.map((i) => i.started_at).filter((s): s is string => !!s).sort();
-    const ends = instances.map((i) => i.finished_at).filter((s): s is string => !!s).sort();
+    const starts = instances
+      .map((i) => i.started_at)
+      .filter((s): s is string => !!s)
+      .sort();
+    const ends = instances
+      .map((i) => i.finished_at)
+      .filter((s): s is string => !!s)
+      .sort();
     const status = STATUS_PRECEDENCE.find((s) => byStatus[s]) ?? 'unknown';
     const started = starts[0] ?? null;
     const finished = status === 'running' || status === 'pending' ? null : (ends[ends.length - 1] ?? null);
@@ -93,7 +107,11 @@ export function groupTasks(tasks: readonly TaskRun[]): TaskView[] {
       started_at: started,
       finished_at: finished,
       duration_seconds: durationSeconds(started, finished),
-      mapped: { instances: instances.length, by_status: byStatus, failed_map_indexes: failedIdx.slice(0, 20) },
+      mapped: {
+        instances: instances.length,
+        by_status: byStatus,
+        failed_map_indexes: failedIdx.slice(0, 20),
+      },
     });
   }
   return views;

@@ -39,15 +39,21 @@ export async function getTaskLogs(ctx: ServiceContext, input: TaskLogsInput): Pr
   if (input.task_id !== undefined) assertSafeId(input.task_id, 'task_id');
   const { adapter, pipeline } = await ctx.registry.resolve(input.pipeline_id);
   if (!adapter.capabilities.taskLogs) {
-    throw new MonitorError('unsupported', `${adapter.name} does not expose task logs.`, { orchestrator: adapter.name });
+    throw new MonitorError('unsupported', `${adapter.name} does not expose task logs.`, {
+      orchestrator: adapter.name,
+    });
   }
   const tasks = await adapter.listTaskRuns(pipeline.pipeline_id, input.run_id);
   const task = pickTask(tasks, input);
   const tryNumber = input.try_number ?? task.try_number;
   if (tryNumber > task.try_number) {
-    throw new MonitorError('invalid_input', `Task ${task.task_id} has only ${task.try_number} tr${task.try_number === 1 ? 'y' : 'ies'}.`, {
-      hint: `use try_number 1..${task.try_number}, or omit it for the latest`,
-    });
+    throw new MonitorError(
+      'invalid_input',
+      `Task ${task.task_id} has only ${task.try_number} tr${task.try_number === 1 ? 'y' : 'ies'}.`,
+      {
+        hint: `use try_number 1..${task.try_number}, or omit it for the latest`,
+      },
+    );
   }
   const log = await adapter.getTaskLog(pipeline.pipeline_id, input.run_id, {
     taskId: task.task_id,

@@ -39,10 +39,14 @@ export async function triggerPipeline(
     .catch(() => undefined)
     .then(async (): Promise<TriggerResult> => {
       if (pipeline.paused) {
-        throw new MonitorError('refused', `${pipeline.pipeline_id} is paused on ${adapter.name}; it was not triggered.`, {
-          orchestrator: adapter.name,
-          hint: 'a paused pipeline must be unpaused by its owners in the orchestrator; this server never unpauses',
-        });
+        throw new MonitorError(
+          'refused',
+          `${pipeline.pipeline_id} is paused on ${adapter.name}; it was not triggered.`,
+          {
+            orchestrator: adapter.name,
+            hint: 'a paused pipeline must be unpaused by its owners in the orchestrator; this server never unpauses',
+          },
+        );
       }
       const active = await adapter.listRuns({
         pipelineId: pipeline.pipeline_id,
@@ -62,7 +66,12 @@ export async function triggerPipeline(
       const note = `Triggered via pipeline-monitor-mcp${input.reason ? `: ${input.reason.slice(0, 500)}` : ''}`;
       const run = await adapter.triggerRun(pipeline.pipeline_id, { conf: input.conf, runId, note });
       ctx.logger.info(
-        { orchestrator: adapter.name, pipeline: pipeline.pipeline_id, run_id: run.run_id, reason: input.reason },
+        {
+          orchestrator: adapter.name,
+          pipeline: pipeline.pipeline_id,
+          run_id: run.run_id,
+          reason: input.reason,
+        },
         'pipeline triggered',
       );
       return { run: presentRun(run, ctx.text), message: `Started ${run.run_id} (${run.native_status}).` };

@@ -2,6 +2,11 @@
 export function normalizeMarkdown(text: string): string[] {
   return text
     .split('\n')
-    .map((line) => line.replace(/\s*\|\s*/g, '|').replace(/-{3,}/g, '---').trim())
+    .map((line) =>
+      line
+        .replace(/\s*\|\s*/g, '|')
+        .replace(/-{3,}/g, '---')
+        .trim(),
+    )
     .filter(Boolean);
 }

@@ -20,7 +20,8 @@ export const getPipelineStatus = defineTool({
     const head = `${p.orchestrator}:${p.pipeline_id}${p.paused ? ' (PAUSED)' : ''}${p.broken_error ? ` (BROKEN: ${p.broken_error})` : ''}, owners=${p.owners.join(',') || '-'}, schedule=${p.schedule ?? '-'}`;
     if (!out.latest_run) return `${head}\nNo runs yet.`;
     const lines = [head, `Latest run ${runLine(out.latest_run)}`];
-    if (out.latest_run.status === 'success') lines.push(`It took ${duration(out.latest_run.duration_seconds)}.`);
+    if (out.latest_run.status === 'success')
+      lines.push(`It took ${duration(out.latest_run.duration_seconds)}.`);
     if (out.digest) {
       lines.push(`Failed task: ${out.digest.failed_task ?? '?'} (try ${out.digest.try_number ?? '?'})`);
       if (out.digest.error_line) lines.push(`Error (untrusted log text): ${out.digest.error_line}`);

@@ -1,6 +1,13 @@
 import * as z from 'zod';
 import { duration, runLine, untrusted } from '../render.js';
-import { digestSchema, pipelineIdInput, pipelineSchema, runIdInput, runSchema, runStatus } from '../schemas.js';
+import {
+  digestSchema,
+  pipelineIdInput,
+  pipelineSchema,
+  runIdInput,
+  runSchema,
+  runStatus,
+} from '../schemas.js';
 import { READ_ONLY, defineTool } from '../tool-definition.js';
 
 const input = z.object({ pipeline_id: pipelineIdInput, run_id: runIdInput });
@@ -43,14 +50,21 @@ export const getRunDetails = defineTool({
   annotations: { ...READ_ONLY, title: 'Run details' },
   run: (service, args) => service.getRunDetails(args.pipeline_id, args.run_id),
   render: (out) => {
-    const lines = [`${out.run.orchestrator}:${out.run.pipeline_id} run ${runLine(out.run)}`, `${out.task_count} task(s):`];
+    const lines = [
+      `${out.run.orchestrator}:${out.run.pipeline_id} run ${runLine(out.run)}`,
+      `${out.task_count} task(s):`,
+    ];
     for (const t of out.tasks) {
       const mapped = t.mapped
         ? ` [${t.mapped.instances} mapped: ${Object.entries(t.mapped.by_status)
             .map(([k, v]) => `${v} ${k}`)
-            .join(', ')}${t.mapped.failed_map_indexes.length ? `; failed indexes ${t.mapped.failed_map_indexes.join(',')}` : ''}]`
+            .join(
+              ', ',
+            )}${t.mapped.failed_map_indexes.length ? `; failed indexes ${t.mapped.failed_map_indexes.join(',')}` : ''}]`
         : '';
-      lines.push(`- ${t.task_id}: ${t.native_status}, try ${t.try_number}, ${duration(t.duration_seconds)}${mapped}`);
+      lines.push(
+        `- ${t.task_id}: ${t.native_status}, try ${t.try_number}, ${duration(t.duration_seconds)}${mapped}`,
+      );
     }
     if (out.truncated) lines.push('(task list cut; failed tasks are all shown)');
     if (out.digest) {

@@ -9,7 +9,13 @@ const input = z.object({
   task_id: z.string().min(1).max(300).optional().describe('Task to read; default: the task that failed'),
   try_number: z.number().int().min(1).max(1000).optional().describe('Attempt to read; default: the latest'),
   map_index: z.number().int().min(0).max(1_000_000).optional().describe('Instance of a mapped task'),
-  tail_lines: z.number().int().min(1).max(1000).default(60).describe('Lines from the end (default 60, max 1000)'),
+  tail_lines: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(60)
+    .describe('Lines from the end (default 60, max 1000)'),
 });
 
 const output = z.object({
@@ -40,7 +46,9 @@ export const getTaskLogs = defineTool({
   run: (service, args) => service.getTaskLogs(args),
   render: (out) => {
     const head = `${out.orchestrator}:${out.pipeline_id} run ${out.run_id} task ${out.task_id}${out.map_index !== null && out.map_index >= 0 ? `[${out.map_index}]` : ''} try ${out.try_number} of ${out.latest_try_number} (${out.task_status})`;
-    const cut = out.truncated ? `Showing the last ${out.lines.length} lines; earlier lines cut (raise tail_lines).` : '';
+    const cut = out.truncated
+      ? `Showing the last ${out.lines.length} lines; earlier lines cut (raise tail_lines).`
+      : '';
     const error = out.error ? `Error: ${out.error.error_line}` : '';
     return [head, cut, untrusted('task log', out.lines), error].filter(Boolean).join('\n');
   },

@@ -5,7 +5,12 @@ import { pipelineSchema, runSchema, runStatus, unavailableSchema } from '../sche
 import { READ_ONLY, defineTool } from '../tool-definition.js';
 
 const input = z.object({
-  owner: z.string().min(1).max(200).optional().describe('Only pipelines with this owner (e.g. "data-platform")'),
+  owner: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Only pipelines with this owner (e.g. "data-platform")'),
   status: z
     .enum(PIPELINE_STATUS_FILTERS)
     .optional()
@@ -19,7 +24,10 @@ const input = z.object({
 
 const output = z.object({
   pipelines: z.array(
-    pipelineSchema.extend({ status: z.union([runStatus, z.literal('never_run')]), last_run: runSchema.nullable() }),
+    pipelineSchema.extend({
+      status: z.union([runStatus, z.literal('never_run')]),
+      last_run: runSchema.nullable(),
+    }),
   ),
   total: z.number().describe('Pipelines matching the filters, over all pages'),
   truncated: z.boolean(),
@@ -41,7 +49,9 @@ export const listAllPipelines = defineTool({
     for (const p of out.pipelines) {
       const flags = [p.paused ? 'PAUSED' : '', p.broken_error ? 'BROKEN' : ''].filter(Boolean).join(' ');
       const last = p.last_run
-        ? `last run ${p.last_run.status} ${when(p.last_run.finished_at ?? p.last_run.started_at)} (${duration(p.last_run.duration_seconds)})`
+        ? p.last_run.finished_at
+          ? `last run ${p.last_run.status} ${when(p.last_run.finished_at)} (took ${duration(p.last_run.duration_seconds)})`
+          : `last run ${p.last_run.status} since ${when(p.last_run.started_at ?? p.last_run.queued_at)}`
         : 'never ran';
       lines.push(
         `- ${p.orchestrator}:${p.pipeline_id} [${p.status}]${flags ? ` ${flags}` : ''} owners=${p.owners.join(',') || '-'} schedule=${p.schedule ?? '-'}; ${last}`,

@@ -7,10 +7,19 @@ interface Rule {
 
 // Order matters: whole-token shapes first, then key=value pairs.
 const RULES: Rule[] = [
-  { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, replace: MASK },
+  {
+    pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
+    replace: MASK,
+  },
   { pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: MASK },
-  { pattern: /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi, replace: (_m, scheme: string) => `${scheme} ${MASK}` },
-  { pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]+):([^\s@/]+)@/gi, replace: (_m, scheme: string, user: string) => `${scheme}${user}:${MASK}@` },
+  {
+    pattern: /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+    replace: (_m, scheme: string) => `${scheme} ${MASK}`,
+  },
+  {
+    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]+):([^\s@/]+)@/gi,
+    replace: (_m, scheme: string, user: string) => `${scheme}${user}:${MASK}@`,
+  },
   { pattern: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: MASK },
   { pattern: /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, replace: MASK },
   { pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g, replace: MASK },

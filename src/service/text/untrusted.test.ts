@@ -26,6 +26,12 @@ test('redact removes credential shapes and known secrets', () => {
     assert.ok(!out.includes(secret), `${secret} leaked in: ${out}`);
     assert.ok(out.includes('[REDACTED]'), out);
   }
-  assert.equal(redactSecrets('the admin password is plainword', ['plainword']), 'the admin password is [REDACTED]');
-  assert.equal(redactSecrets('Connection timeout to inventory service'), 'Connection timeout to inventory service');
+  assert.equal(
+    redactSecrets('the admin password is plainword', ['plainword']),
+    'the admin password is [REDACTED]',
+  );
+  assert.equal(
+    redactSecrets('Connection timeout to inventory service'),
+    'Connection timeout to inventory service',
+  );
 });

@@ -27,7 +27,10 @@ test('--version and --help print to stdout and exit 0', () => {
 test('bad configuration exits non-zero, names the key, never prints the secret, keeps stdout clean', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pm-cli-'));
   const config = join(dir, 'bad.yaml');
-  writeFileSync(config, 'orchestrators:\n  - { name: p, type: airflow, url: not-a-url, auth: { username: u, password: Hunter2-Secret } }\n');
+  writeFileSync(
+    config,
+    'orchestrators:\n  - { name: p, type: airflow, url: not-a-url, auth: { username: u, password: Hunter2-Secret } }\n',
+  );
   const result = run(['--config', config]);
   assert.equal(result.status, 2);
   assert.equal(result.stdout, '');

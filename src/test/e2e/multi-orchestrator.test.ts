@@ -23,8 +23,14 @@ describe('several orchestrators of one type, one of them down', () => {
   let mcp: McpSession;
   before(async () => {
     const now = new Date();
-    east = await startAirflowEmulator({ world: createDemoWorld({ now, seed: 1 }), users: [{ username: 'a', password: 'east-pass' }] });
-    west = await startAirflowEmulator({ world: createDemoWorld({ now, seed: 2 }), staticTokens: ['west-static-token'] });
+    east = await startAirflowEmulator({
+      world: createDemoWorld({ now, seed: 1 }),
+      users: [{ username: 'a', password: 'east-pass' }],
+    });
+    west = await startAirflowEmulator({
+      world: createDemoWorld({ now, seed: 2 }),
+      staticTokens: ['west-static-token'],
+    });
     const dir = mkdtempSync(join(tmpdir(), 'pm-multi-'));
     const config = join(dir, 'config.yaml');
     writeFileSync(
@@ -62,7 +68,10 @@ describe('several orchestrators of one type, one of them down', () => {
     };
     const sources = new Set(out.failed_pipelines.map((p) => p.orchestrator));
     assert.deepEqual([...sources].sort(), ['east', 'west']);
-    assert.deepEqual(out.unavailable.map((u) => u.orchestrator), ['down']);
+    assert.deepEqual(
+      out.unavailable.map((u) => u.orchestrator),
+      ['down'],
+    );
     assert.match(answer.text, /down did not answer/);
     assert.doesNotMatch(answer.text + JSON.stringify(out), /t0ken-down|east-pass|west-static-token/);
   });

@@ -40,8 +40,12 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
     assert.equal(answer.isError, false, answer.text);
     const out = answer.structured as Row;
     const failed = rows(out.failed_pipelines).map((p) => p.pipeline_id);
-    for (const id of DEMO_FACTS.failedInLast24h) assert.ok(failed.includes(id), `${id} missing from ${failed.join(',')}`);
-    assert.ok(!failed.includes(DEMO_FACTS.recoveredFailure.dagId), 'a failure 3 days ago is outside the window');
+    for (const id of DEMO_FACTS.failedInLast24h)
+      assert.ok(failed.includes(id), `${id} missing from ${failed.join(',')}`);
+    assert.ok(
+      !failed.includes(DEMO_FACTS.recoveredFailure.dagId),
+      'a failure 3 days ago is outside the window',
+    );
     assert.ok(!failed.includes(DEMO_FACTS.oldFailure.dagId), 'a failure 30 h ago is outside the window');
     assert.ok(!failed.includes(DEMO_FACTS.healthy.dagId));
     const inventory = rows(out.failures).find((f) => f.pipeline_id === DEMO_FACTS.latestFailure.dagId);
@@ -61,7 +65,8 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('the owner filter keeps only that owner’s failures', async () => {
-    const out = (await mcp.call('list_failed_pipelines', { hours: 24, owner: 'analytics' })).structured as Row;
+    const out = (await mcp.call('list_failed_pipelines', { hours: 24, owner: 'analytics' }))
+      .structured as Row;
     assert.deepEqual(
       rows(out.failed_pipelines).map((p) => p.pipeline_id),
       [DEMO_FACTS.secondRecentFailure.dagId],
@@ -73,7 +78,10 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
     const run = (answer.structured as Row).latest_run as Row;
     assert.equal(run.status, 'success');
     const minutes = Number(run.duration_seconds) / 60;
-    assert.ok(minutes >= DEMO_FACTS.healthy.minDurationMinutes && minutes <= DEMO_FACTS.healthy.maxDurationMinutes, `${minutes}`);
+    assert.ok(
+      minutes >= DEMO_FACTS.healthy.minDurationMinutes && minutes <= DEMO_FACTS.healthy.maxDurationMinutes,
+      `${minutes}`,
+    );
     assert.match(answer.text, /It took \d+m/);
   });
 
@@ -88,9 +96,11 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('running and paused pipelines are reported as such', async () => {
-    const running = (await mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.runningNow.dagId })).structured as Row;
+    const running = (await mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.runningNow.dagId }))
+      .structured as Row;
     assert.equal((running.latest_run as Row).status, 'running');
-    const paused = (await mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.paused.dagId })).structured as Row;
+    const paused = (await mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.paused.dagId }))
+      .structured as Row;
     assert.equal((paused.pipeline as Row).paused, true);
   });
 
@@ -115,7 +125,8 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
       for (const p of rows(page.pipelines)) {
         assert.ok(!seen.has(p.pipeline_id), `duplicate ${String(p.pipeline_id)}`);
         seen.add(p.pipeline_id);
-        if (p.pipeline_id === DEMO_FACTS.importError.dagId) assert.match(String(p.broken_error), /vendor_sdk/);
+        if (p.pipeline_id === DEMO_FACTS.importError.dagId)
+          assert.match(String(p.broken_error), /vendor_sdk/);
       }
       cursor = page.next_cursor as string | null;
     }
@@ -123,11 +134,15 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
     const failedOnly = (await mcp.call('list_all_pipelines', { status: 'failed' })).structured as Row;
     for (const p of rows(failedOnly.pipelines)) assert.equal(p.status, 'failed');
     const pausedOnly = (await mcp.call('list_all_pipelines', { status: 'paused' })).structured as Row;
-    assert.deepEqual(rows(pausedOnly.pipelines).map((p) => p.pipeline_id), [DEMO_FACTS.paused.dagId]);
+    assert.deepEqual(
+      rows(pausedOnly.pipelines).map((p) => p.pipeline_id),
+      [DEMO_FACTS.paused.dagId],
+    );
   });
 
   test('get_pipeline_history: runs newest first with duration stats', async () => {
-    const out = (await mcp.call('get_pipeline_history', { pipeline_id: 'daily_sales_etl', limit: 10 })).structured as Row;
+    const out = (await mcp.call('get_pipeline_history', { pipeline_id: 'daily_sales_etl', limit: 10 }))
+      .structured as Row;
     const runs = rows(out.runs);
     assert.equal(runs.length, 10);
     const starts = runs.map((r) => String(r.started_at));
@@ -141,9 +156,11 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('get_run_details: the failed task and summarized mapped instances', async () => {
-    const history = (await mcp.call('get_pipeline_history', { pipeline_id: 'partition_reprocess', limit: 1 })).structured as Row;
+    const history = (await mcp.call('get_pipeline_history', { pipeline_id: 'partition_reprocess', limit: 1 }))
+      .structured as Row;
     const runId = String(rows(history.runs)[0]?.run_id);
-    const out = (await mcp.call('get_run_details', { pipeline_id: 'partition_reprocess', run_id: runId })).structured as Row;
+    const out = (await mcp.call('get_run_details', { pipeline_id: 'partition_reprocess', run_id: runId }))
+      .structured as Row;
     const mapped = rows(out.tasks).find((t) => t.task_id === DEMO_FACTS.oldFailure.mappedTask);
     const summary = mapped?.mapped as Row;
     assert.equal(summary.instances, DEMO_FACTS.oldFailure.mapCount);
@@ -153,7 +170,8 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('get_task_logs defaults to the failed task’s latest try and bounds the tail', async () => {
-    const status = (await mcp.call('get_pipeline_status', { pipeline_id: 'sync_inventory' })).structured as Row;
+    const status = (await mcp.call('get_pipeline_status', { pipeline_id: 'sync_inventory' }))
+      .structured as Row;
     const runId = String((status.latest_run as Row).run_id);
     const answer = await mcp.call('get_task_logs', { pipeline_id: 'sync_inventory', run_id: runId });
     const out = answer.structured as Row;
@@ -163,10 +181,14 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
     assert.match(text, /Traceback \(most recent call last\)/);
     assert.match(text, new RegExp(DEMO_FACTS.latestFailure.failedMarker));
     assert.match(answer.text, /<untrusted-data source="task log">/);
-    const short = (await mcp.call('get_task_logs', { pipeline_id: 'sync_inventory', run_id: runId, tail_lines: 5 })).structured as Row;
+    const short = (
+      await mcp.call('get_task_logs', { pipeline_id: 'sync_inventory', run_id: runId, tail_lines: 5 })
+    ).structured as Row;
     assert.equal((short.lines as string[]).length, 5);
     assert.equal(short.truncated, true);
-    const first = (await mcp.call('get_task_logs', { pipeline_id: 'sync_inventory', run_id: runId, try_number: 1 })).structured as Row;
+    const first = (
+      await mcp.call('get_task_logs', { pipeline_id: 'sync_inventory', run_id: runId, try_number: 1 })
+    ).structured as Row;
     assert.match((first.lines as string[]).join('\n'), new RegExp(DEMO_FACTS.latestFailure.retryMarker));
   });
 });

@@ -18,12 +18,17 @@ describe('trigger_pipeline', () => {
 
   test('starts one run, then refuses while it is queued', async () => {
     const emulator = world.emulators[0]!;
-    const answer = await mcp.call('trigger_pipeline', { pipeline_id: 'sync_inventory', reason: 'test rerun' });
+    const answer = await mcp.call('trigger_pipeline', {
+      pipeline_id: 'sync_inventory',
+      reason: 'test rerun',
+    });
     assert.equal(answer.isError, false, answer.text);
     const run = (answer.structured as { run: Record<string, unknown> }).run;
     assert.equal(run.status, 'pending');
     assert.equal(run.trigger, 'manual');
-    const posts = emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/dags/sync_inventory/dagRuns'));
+    const posts = emulator.requests.filter(
+      (r) => r.method === 'POST' && r.path.endsWith('/dags/sync_inventory/dagRuns'),
+    );
     assert.equal(posts.length, 1);
 
     const again = await mcp.call('trigger_pipeline', { pipeline_id: 'sync_inventory' });
@@ -48,8 +53,12 @@ describe('trigger_pipeline', () => {
     assert.equal(answer.isError, true);
     assert.match(answer.text, /paused/);
     assert.equal(emulator.requests.filter((r) => r.method === 'PATCH').length, 0);
-    assert.equal(emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(DEMO_FACTS.paused.dagId)).length, 0);
-    const status = (await mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.paused.dagId })).structured as {
+    assert.equal(
+      emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(DEMO_FACTS.paused.dagId)).length,
+      0,
+    );
+    const status = (await mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.paused.dagId }))
+      .structured as {
       pipeline: { paused: boolean };
     };
     assert.equal(status.pipeline.paused, true);
