@@ -136,6 +136,7 @@ describe('Airflow emulator: responses match the Airflow 3.2 OpenAPI contract', (
       T,
       `${T}?dag_id_pattern=%25sync%25&last_dag_run_state=failed&has_import_errors=false`,
     );
+    await check(t, 200, 'GET', T, `${T}?dag_run_state=failed&dag_run_end_date_gte=2026-01-01T00%3A00%3A00Z`);
     await check(t, 401, 'GET', T, T, { token: null });
     await check(t, 403, 'GET', T, T, { token: 'not-a-jwt' });
     await check(t, 422, 'GET', T, `${T}?limit=abc&paused=maybe&tags_match_mode=some`);

@@ -363,6 +363,12 @@ describe('Airflow emulator semantics', () => {
     for (const dagId of [F.latestFailure.dagId, F.secondRecentFailure.dagId, F.oldFailure.dagId])
       assert.ok(failedLast.includes(dagId), dagId);
     assert.ok(!failedLast.includes(F.recoveredFailure.dagId));
+    const dayAgo = encodeURIComponent(new Date(h.emulator.world.now() - 24 * 3600_000).toISOString());
+    const failedToday = await ids(`dag_run_state=failed&dag_run_end_date_gte=${dayAgo}`);
+    for (const dagId of F.failedInLast24h) assert.ok(failedToday.includes(dagId), dagId);
+    assert.ok(!failedToday.includes(F.oldFailure.dagId));
+    assert.ok(!failedToday.includes(F.recoveredFailure.dagId));
+    assert.ok((await ids('dag_run_state=failed')).includes(F.recoveredFailure.dagId));
     assert.ok(!(await ids('')).includes(F.staleDag));
     assert.ok((await ids('exclude_stale=false')).includes(F.staleDag));
     assert.deepEqual(await ids('has_import_errors=true'), [F.importError.dagId]);

@@ -5,7 +5,13 @@ import { orderBy, pagination, queryOf, RUN_STATES } from '../context.js';
 import { notFound } from '../errors.js';
 import { ilikeContains, searchMatcher } from '../like.js';
 import { comparatorFor, page } from '../ordering.js';
+import { inRange, type TimeRange } from '../params.js';
+import { runStatesParam } from '../run-filter.js';
 import { dagResponse, importErrorResponse } from '../serializers.js';
+
+function isSet(range: TimeRange): boolean {
+  return range.gte !== null || range.gt !== null || range.lte !== null || range.lt !== null;
+}
 
 export function dagNotFound(dagId: string) {
   return notFound(`The Dag with ID: \`${dagId}\` was not found`);
@@ -35,6 +41,9 @@ export function dagRoutes(app: Hono<Env>, ctx: EmulatorContext, auth: Middleware
     const paused = q.bool('paused');
     const hasImportErrors = q.bool('has_import_errors');
     const lastState = q.literal('last_dag_run_state', RUN_STATES, 'enum');
+    const runStates = runStatesParam(q.list('dag_run_state'));
+    const runStart = q.range('dag_run_start_date');
+    const runEnd = q.range('dag_run_end_date');
     const order = orderBy(q, 'dag_id');
     q.done();
 
@@ -61,6 +70,18 @@ export function dagRoutes(app: Hono<Env>, ctx: EmulatorContext, auth: Middleware
       // Airflow keeps owners as one comma-separated string and matches each filter value with ILIKE %owner%.
       if (owners.length > 0 && !owners.some((m) => m(dag.owners.join(', ')))) return false;
       if (lastState !== null && lastRun(dag)?.state !== lastState) return false;
+      // dag_run_* filters join DagRun: the DAG matches when one of its runs passes all of them.
+      if (runStates || isSet(runStart) || isSet(runEnd)) {
+        const hit = world
+          .runsOf(dag.dag_id)
+          .some(
+            (r) =>
+              (!runStates || runStates.includes(r.state)) &&
+              (!isSet(runStart) || inRange(r.start_date, runStart)) &&
+              (!isSet(runEnd) || inRange(r.end_date, runEnd)),
+          );
+        if (!hit) return false;
+      }
       return true;
     });
     const compare = comparatorFor<WorldDag>(order, {
