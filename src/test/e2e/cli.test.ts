@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI_PATH } from '../mcp-harness.js';
+import { CLI_PATH, connectCli } from '../mcp-harness.js';
 
 function run(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI_PATH, ...args], {
@@ -66,4 +66,20 @@ test('`demo` answers the five questions through a real MCP client', () => {
   assert.match(out, /Connection timeout to inventory service/);
   assert.match(out, /Started mcp__/);
   assert.doesNotMatch(out, /\[tool error\]/);
+});
+
+test('--demo serves MCP over stdio against the built-in world', async () => {
+  const mcp = await connectCli({}, ['--demo']);
+  try {
+    const answer = await mcp.call('get_pipeline_status', { pipeline_id: 'daily_sales_etl' });
+    assert.equal(answer.isError, false, answer.text);
+    assert.match(answer.text, /success/);
+    const { tools } = await mcp.client.listTools();
+    assert.ok(
+      tools.some((t) => t.name === 'trigger_pipeline'),
+      'the demo enables triggers',
+    );
+  } finally {
+    await mcp.close();
+  }
 });
