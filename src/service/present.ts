@@ -4,19 +4,9 @@ import type { PipelineView, RunView } from './views.js';
 
 export function presentRun(run: PipelineRun, text: UntrustedText): RunView {
   return {
-    orchestrator: run.orchestrator,
-    pipeline_id: run.pipeline_id,
-    run_id: run.run_id,
-    status: run.status,
-    native_status: run.native_status,
-    trigger: run.trigger,
-    queued_at: run.queued_at,
-    started_at: run.started_at,
-    finished_at: run.finished_at,
-    duration_seconds: run.duration_seconds,
+    ...run,
     error_message: text.optional(run.error_message, 500),
     failed_tasks: run.failed_tasks.slice(0, 20),
-    url: run.url,
   };
 }
 

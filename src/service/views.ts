@@ -1,23 +1,8 @@
-import type { TriggerKind } from '../core/model.js';
-import type { RunStatus } from '../core/status.js';
+import type { PipelineRun } from '../core/model.js';
 import type { Unavailable } from './fan-out.js';
 
-/** A run as tools show it; text fields are cleaned and redacted. */
-export interface RunView {
-  orchestrator: string;
-  pipeline_id: string;
-  run_id: string;
-  status: RunStatus;
-  native_status: string;
-  trigger: TriggerKind;
-  queued_at: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_seconds: number | null;
-  error_message: string | null;
-  failed_tasks: string[];
-  url: string | null;
-}
+/** A run as tools show it: the core run with its text fields cleaned and redacted. */
+export type RunView = PipelineRun;
 
 export interface PipelineView {
   orchestrator: string;

@@ -164,8 +164,13 @@ export interface TimeRange {
   lt: number | null;
 }
 
+/** True when the range constrains anything. */
+export function rangeIsSet(range: TimeRange): boolean {
+  return range.gte !== null || range.gt !== null || range.lte !== null || range.lt !== null;
+}
+
 export function inRange(value: number | null, range: TimeRange): boolean {
-  if (range.gte === null && range.gt === null && range.lte === null && range.lt === null) return true;
+  if (!rangeIsSet(range)) return true;
   if (value === null) return false;
   return (
     (range.gte === null || value >= range.gte) &&

@@ -1,7 +1,7 @@
 import type { World, WorldRun } from '../world/index.js';
 import { RUN_STATES, RUN_TYPES } from './context.js';
 import { HttpError } from './errors.js';
-import { inRange } from './params.js';
+import { inRange, rangeIsSet } from './params.js';
 import type { TimeRange } from './params.js';
 import { comparatorFor, page } from './ordering.js';
 import type { SortSpec } from './ordering.js';
@@ -19,9 +19,7 @@ export interface RunFilter {
 
 /** The runs of `source` that pass the filter (`source` itself when nothing filters). */
 export function selectRuns(source: readonly WorldRun[], filter: RunFilter): readonly WorldRun[] {
-  const ranges = filter.ranges.filter(
-    ({ range: r }) => r.gte !== null || r.gt !== null || r.lte !== null || r.lt !== null,
-  );
+  const ranges = filter.ranges.filter(({ range }) => rangeIsSet(range));
   const f = { ...filter, ranges };
   const none = !f.dagIds && !f.states && !f.runTypes && ranges.length === 0 && f.predicates.length === 0;
   return none ? source : source.filter((r) => matchesRun(r, f));

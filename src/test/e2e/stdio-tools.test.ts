@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { demoEnvironment, startDemoWorld, type DemoWorld } from '../../app/demo-world.js';
+import { describe, test } from 'node:test';
 import { DEMO_FACTS } from '../../emulators/world/index.js';
-import { connectCli, type McpSession } from '../mcp-harness.js';
+import { useDemoSession } from '../demo-session.js';
 
 type Row = Record<string, unknown>;
 const rows = (value: unknown) => value as Row[];
 
 describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
-  let world: DemoWorld;
-  let mcp: McpSession;
-  before(async () => {
-    world = await startDemoWorld();
-    mcp = await connectCli(demoEnvironment(world));
-  });
-  after(async () => {
-    await mcp?.close();
-    await world?.close();
-  });
+  const session = useDemoSession();
 
   test('lists the read tools and the trigger tool when triggers are enabled', async () => {
-    const { tools } = await mcp.client.listTools();
+    const { tools } = await session.mcp.client.listTools();
     assert.deepEqual(
       tools.map((t) => t.name),
       [
@@ -36,7 +26,7 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('list_failed_pipelines finds the planted failures of the last 24 h and not the older ones', async () => {
-    const answer = await mcp.call('list_failed_pipelines', { hours: 24 });
+    const answer = await session.mcp.call('list_failed_pipelines', { hours: 24 });
     assert.equal(answer.isError, false, answer.text);
     const out = answer.structured as Row;
     const failed = rows(out.failed_pipelines).map((p) => p.pipeline_id);
@@ -58,14 +48,14 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('a wider window finds the older failures too', async () => {
-    const out = (await mcp.call('list_failed_pipelines', { hours: 24 * 5 })).structured as Row;
+    const out = (await session.mcp.call('list_failed_pipelines', { hours: 24 * 5 })).structured as Row;
     const failed = rows(out.failed_pipelines).map((p) => p.pipeline_id);
     assert.ok(failed.includes(DEMO_FACTS.recoveredFailure.dagId));
     assert.ok(failed.includes(DEMO_FACTS.oldFailure.dagId));
   });
 
   test('the owner filter keeps only that owner’s failures', async () => {
-    const out = (await mcp.call('list_failed_pipelines', { hours: 24, owner: 'analytics' }))
+    const out = (await session.mcp.call('list_failed_pipelines', { hours: 24, owner: 'analytics' }))
       .structured as Row;
     assert.deepEqual(
       rows(out.failed_pipelines).map((p) => p.pipeline_id),
@@ -74,7 +64,7 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('get_pipeline_status of the healthy ETL: success with a duration', async () => {
-    const answer = await mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.healthy.dagId });
+    const answer = await session.mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.healthy.dagId });
     const run = (answer.structured as Row).latest_run as Row;
     assert.equal(run.status, 'success');
     const minutes = Number(run.duration_seconds) / 60;
@@ -86,7 +76,8 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('get_pipeline_status of the failing sync: the task and the error, not "Task failed"', async () => {
-    const out = (await mcp.call('get_pipeline_status', { pipeline_id: 'sync_inventory' })).structured as Row;
+    const out = (await session.mcp.call('get_pipeline_status', { pipeline_id: 'sync_inventory' }))
+      .structured as Row;
     const digest = out.digest as Row;
     assert.equal((out.latest_run as Row).status, 'failed');
     assert.equal(digest.failed_task, DEMO_FACTS.latestFailure.failedTask);
@@ -96,16 +87,17 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('running and paused pipelines are reported as such', async () => {
-    const running = (await mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.runningNow.dagId }))
-      .structured as Row;
+    const running = (
+      await session.mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.runningNow.dagId })
+    ).structured as Row;
     assert.equal((running.latest_run as Row).status, 'running');
-    const paused = (await mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.paused.dagId }))
+    const paused = (await session.mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.paused.dagId }))
       .structured as Row;
     assert.equal((paused.pipeline as Row).paused, true);
   });
 
   test('list_all_pipelines by owner: exactly that team, with total and last runs', async () => {
-    const out = (await mcp.call('list_all_pipelines', { owner: 'data-platform' })).structured as Row;
+    const out = (await session.mcp.call('list_all_pipelines', { owner: 'data-platform' })).structured as Row;
     const ids = rows(out.pipelines).map((p) => p.pipeline_id);
     assert.deepEqual(ids, [...DEMO_FACTS.dataPlatformDags]);
     assert.equal(out.total, DEMO_FACTS.dataPlatformDags.length);
@@ -115,13 +107,13 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('list_all_pipelines pages with a cursor and reports the broken DAG', async () => {
-    const first = (await mcp.call('list_all_pipelines', { limit: 10 })).structured as Row;
+    const first = (await session.mcp.call('list_all_pipelines', { limit: 10 })).structured as Row;
     assert.ok(Number(first.total) >= DEMO_FACTS.minDags);
     assert.equal(first.truncated, true);
     const seen = new Set(rows(first.pipelines).map((p) => p.pipeline_id));
     let cursor = first.next_cursor as string | null;
     while (cursor) {
-      const page = (await mcp.call('list_all_pipelines', { limit: 10, cursor })).structured as Row;
+      const page = (await session.mcp.call('list_all_pipelines', { limit: 10, cursor })).structured as Row;
       for (const p of rows(page.pipelines)) {
         assert.ok(!seen.has(p.pipeline_id), `duplicate ${String(p.pipeline_id)}`);
         seen.add(p.pipeline_id);
@@ -131,9 +123,9 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
       cursor = page.next_cursor as string | null;
     }
     assert.equal(seen.size, first.total);
-    const failedOnly = (await mcp.call('list_all_pipelines', { status: 'failed' })).structured as Row;
+    const failedOnly = (await session.mcp.call('list_all_pipelines', { status: 'failed' })).structured as Row;
     for (const p of rows(failedOnly.pipelines)) assert.equal(p.status, 'failed');
-    const pausedOnly = (await mcp.call('list_all_pipelines', { status: 'paused' })).structured as Row;
+    const pausedOnly = (await session.mcp.call('list_all_pipelines', { status: 'paused' })).structured as Row;
     assert.deepEqual(
       rows(pausedOnly.pipelines).map((p) => p.pipeline_id),
       [DEMO_FACTS.paused.dagId],
@@ -141,8 +133,9 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('get_pipeline_history: runs newest first with duration stats', async () => {
-    const out = (await mcp.call('get_pipeline_history', { pipeline_id: 'daily_sales_etl', limit: 10 }))
-      .structured as Row;
+    const out = (
+      await session.mcp.call('get_pipeline_history', { pipeline_id: 'daily_sales_etl', limit: 10 })
+    ).structured as Row;
     const runs = rows(out.runs);
     assert.equal(runs.length, 10);
     const starts = runs.map((r) => String(r.started_at));
@@ -156,11 +149,13 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('get_run_details: the failed task and summarized mapped instances', async () => {
-    const history = (await mcp.call('get_pipeline_history', { pipeline_id: 'partition_reprocess', limit: 1 }))
-      .structured as Row;
+    const history = (
+      await session.mcp.call('get_pipeline_history', { pipeline_id: 'partition_reprocess', limit: 1 })
+    ).structured as Row;
     const runId = String(rows(history.runs)[0]?.run_id);
-    const out = (await mcp.call('get_run_details', { pipeline_id: 'partition_reprocess', run_id: runId }))
-      .structured as Row;
+    const out = (
+      await session.mcp.call('get_run_details', { pipeline_id: 'partition_reprocess', run_id: runId })
+    ).structured as Row;
     const mapped = rows(out.tasks).find((t) => t.task_id === DEMO_FACTS.oldFailure.mappedTask);
     const summary = mapped?.mapped as Row;
     assert.equal(summary.instances, DEMO_FACTS.oldFailure.mapCount);
@@ -170,10 +165,10 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   });
 
   test('get_task_logs defaults to the failed task’s latest try and bounds the tail', async () => {
-    const status = (await mcp.call('get_pipeline_status', { pipeline_id: 'sync_inventory' }))
+    const status = (await session.mcp.call('get_pipeline_status', { pipeline_id: 'sync_inventory' }))
       .structured as Row;
     const runId = String((status.latest_run as Row).run_id);
-    const answer = await mcp.call('get_task_logs', { pipeline_id: 'sync_inventory', run_id: runId });
+    const answer = await session.mcp.call('get_task_logs', { pipeline_id: 'sync_inventory', run_id: runId });
     const out = answer.structured as Row;
     assert.equal(out.task_id, DEMO_FACTS.latestFailure.failedTask);
     assert.equal(out.try_number, DEMO_FACTS.latestFailure.failedTry);
@@ -182,12 +177,12 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
     assert.match(text, new RegExp(DEMO_FACTS.latestFailure.failedMarker));
     assert.match(answer.text, /<untrusted-data source="task log">/);
     const short = (
-      await mcp.call('get_task_logs', { pipeline_id: 'sync_inventory', run_id: runId, tail_lines: 5 })
+      await session.mcp.call('get_task_logs', { pipeline_id: 'sync_inventory', run_id: runId, tail_lines: 5 })
     ).structured as Row;
     assert.equal((short.lines as string[]).length, 5);
     assert.equal(short.truncated, true);
     const first = (
-      await mcp.call('get_task_logs', { pipeline_id: 'sync_inventory', run_id: runId, try_number: 1 })
+      await session.mcp.call('get_task_logs', { pipeline_id: 'sync_inventory', run_id: runId, try_number: 1 })
     ).structured as Row;
     assert.match((first.lines as string[]).join('\n'), new RegExp(DEMO_FACTS.latestFailure.retryMarker));
   });

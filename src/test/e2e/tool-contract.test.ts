@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { demoEnvironment, startDemoWorld, type DemoWorld } from '../../app/demo-world.js';
+import { test } from 'node:test';
 import { renderToolTable, TABLE_END, TABLE_START } from '../../mcp/tool-table.js';
 import { TOOLS } from '../../mcp/tools/index.js';
 import { normalizeMarkdown } from '../markdown.js';
-import { connectCli, type McpSession } from '../mcp-harness.js';
+import { useDemoSession } from '../demo-session.js';
 
 const SNAPSHOT = new URL('../../../test/snapshots/tools-list.json', import.meta.url);
 const README = new URL('../../../README.md', import.meta.url);
 
-let world: DemoWorld;
-let mcp: McpSession;
-before(async () => {
-  world = await startDemoWorld();
-  mcp = await connectCli(demoEnvironment(world));
-});
-after(async () => {
-  await mcp?.close();
-  await world?.close();
-});
+const session = useDemoSession();
 
 test('tool names, schemas and annotations match the snapshot (UPDATE_SNAPSHOTS=1 to accept a change)', async () => {
-  const { tools } = await mcp.client.listTools();
+  const { tools } = await session.mcp.client.listTools();
   const actual = `${JSON.stringify(tools, null, 2)}\n`;
   if (process.env.UPDATE_SNAPSHOTS === '1') writeFileSync(SNAPSHOT, actual);
   assert.equal(actual, readFileSync(SNAPSHOT, 'utf8'));

@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { demoEnvironment, startDemoWorld, type DemoWorld } from '../../app/demo-world.js';
+import { describe, test } from 'node:test';
 import { DEMO_FACTS } from '../../emulators/world/index.js';
-import { connectCli, type McpSession } from '../mcp-harness.js';
+import { useDemoSession } from '../demo-session.js';
 
 describe('trigger_pipeline', () => {
-  let world: DemoWorld;
-  let mcp: McpSession;
-  before(async () => {
-    world = await startDemoWorld();
-    mcp = await connectCli(demoEnvironment(world));
-  });
-  after(async () => {
-    await mcp?.close();
-    await world?.close();
-  });
+  const session = useDemoSession();
 
   test('starts one run, then refuses while it is queued', async () => {
-    const emulator = world.emulators[0]!;
-    const answer = await mcp.call('trigger_pipeline', {
+    const emulator = session.world.emulators[0]!;
+    const answer = await session.mcp.call('trigger_pipeline', {
       pipeline_id: 'sync_inventory',
       reason: 'test rerun',
     });
@@ -31,25 +21,26 @@ describe('trigger_pipeline', () => {
     );
     assert.equal(posts.length, 1);
 
-    const again = await mcp.call('trigger_pipeline', { pipeline_id: 'sync_inventory' });
+    const again = await session.mcp.call('trigger_pipeline', { pipeline_id: 'sync_inventory' });
     assert.equal(again.isError, true);
     assert.match(again.text, /already has a queued run/);
     assert.match(again.text, new RegExp(String(run.run_id).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-    const status = (await mcp.call('get_pipeline_status', { pipeline_id: 'sync_inventory' })).structured as {
+    const status = (await session.mcp.call('get_pipeline_status', { pipeline_id: 'sync_inventory' }))
+      .structured as {
       latest_run: { run_id: string };
     };
     assert.equal(status.latest_run.run_id, run.run_id);
   });
 
   test('refuses a running pipeline', async () => {
-    const answer = await mcp.call('trigger_pipeline', { pipeline_id: DEMO_FACTS.runningNow.dagId });
+    const answer = await session.mcp.call('trigger_pipeline', { pipeline_id: DEMO_FACTS.runningNow.dagId });
     assert.equal(answer.isError, true);
     assert.match(answer.text, /already has a running run/);
   });
 
   test('refuses a paused pipeline and never unpauses it', async () => {
-    const emulator = world.emulators[0]!;
-    const answer = await mcp.call('trigger_pipeline', { pipeline_id: DEMO_FACTS.paused.dagId });
+    const emulator = session.world.emulators[0]!;
+    const answer = await session.mcp.call('trigger_pipeline', { pipeline_id: DEMO_FACTS.paused.dagId });
     assert.equal(answer.isError, true);
     assert.match(answer.text, /paused/);
     assert.equal(emulator.requests.filter((r) => r.method === 'PATCH').length, 0);
@@ -57,7 +48,7 @@ describe('trigger_pipeline', () => {
       emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(DEMO_FACTS.paused.dagId)).length,
       0,
     );
-    const status = (await mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.paused.dagId }))
+    const status = (await session.mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.paused.dagId }))
       .structured as {
       pipeline: { paused: boolean };
     };
@@ -66,18 +57,11 @@ describe('trigger_pipeline', () => {
 });
 
 describe('with triggers disabled', () => {
+  const session = useDemoSession({ PIPELINE_MONITOR_ENABLE_TRIGGERS: 'false' });
   test('trigger_pipeline is not even listed', async () => {
-    const world = await startDemoWorld();
-    const env = { ...demoEnvironment(world), PIPELINE_MONITOR_ENABLE_TRIGGERS: 'false' };
-    const mcp = await connectCli(env);
-    try {
-      const { tools } = await mcp.client.listTools();
-      assert.equal(tools.length, 6);
-      assert.ok(!tools.some((t) => t.name === 'trigger_pipeline'));
-      assert.ok(tools.every((t) => t.annotations?.readOnlyHint === true));
-    } finally {
-      await mcp.close();
-      await world.close();
-    }
+    const { tools } = await session.mcp.client.listTools();
+    assert.equal(tools.length, 6);
+    assert.ok(!tools.some((t) => t.name === 'trigger_pipeline'));
+    assert.ok(tools.every((t) => t.annotations?.readOnlyHint === true));
   });
 });

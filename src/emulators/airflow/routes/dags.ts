@@ -5,13 +5,9 @@ import { orderBy, pagination, queryOf, RUN_STATES } from '../context.js';
 import { notFound } from '../errors.js';
 import { ilikeContains, searchMatcher } from '../like.js';
 import { comparatorFor, page } from '../ordering.js';
-import { inRange, type TimeRange } from '../params.js';
+import { inRange, rangeIsSet as isSet } from '../params.js';
 import { runStatesParam } from '../run-filter.js';
 import { dagResponse, importErrorResponse } from '../serializers.js';
-
-function isSet(range: TimeRange): boolean {
-  return range.gte !== null || range.gt !== null || range.lte !== null || range.lt !== null;
-}
 
 export function dagNotFound(dagId: string) {
   return notFound(`The Dag with ID: \`${dagId}\` was not found`);
