@@ -1,22 +1,7 @@
-import type { PipelineRun } from '../core/model.js';
-import type { Unavailable } from './fan-out.js';
+import type { Pipeline, PipelineRun } from '../core/model.js';
 
 /** A run as tools show it: the core run with its text fields cleaned and redacted. */
 export type RunView = PipelineRun;
 
-export interface PipelineView {
-  orchestrator: string;
-  pipeline_id: string;
-  description: string | null;
-  owners: string[];
-  tags: string[];
-  schedule: string | null;
-  paused: boolean;
-  broken_error: string | null;
-  url: string | null;
-}
-
-/** Partial-answer bookkeeping every multi-orchestrator result carries. */
-export interface Coverage {
-  unavailable: Unavailable[];
-}
+/** A pipeline as tools show it: the import error reduced to its message, text cleaned and redacted. */
+export type PipelineView = Omit<Pipeline, 'broken'> & { broken_error: string | null };
