@@ -43,6 +43,12 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger();
   const demo = values.demo ? await startDemoWorld() : null;
   const settings = demo ? demo.settings : loadSettings(values.config, process.env);
+  for (const o of settings.orchestrators.filter((o) => !o.tls.verify)) {
+    logger.warn(
+      { orchestrator: o.name },
+      'TLS certificate verification is OFF for this orchestrator (tls.verify: false)',
+    );
+  }
   const service = buildService(settings, logger);
   logger.info(
     {

@@ -1,6 +1,7 @@
 import { startAirflowEmulator, type AirflowEmulator } from '../emulators/airflow/index.js';
 import { createDemoWorld } from '../emulators/world/index.js';
 import type { Settings } from '../config/settings.js';
+import { orchestratorConfig } from '../core/config.js';
 
 export const DEMO_ORCHESTRATOR = 'demo-airflow';
 const DEMO_USER = { username: 'demo', password: 'demo-password' };
@@ -20,14 +21,13 @@ export async function startDemoWorld(now = new Date()): Promise<DemoWorld> {
   });
   const settings: Settings = {
     orchestrators: [
-      {
+      orchestratorConfig({
         name: DEMO_ORCHESTRATOR,
         type: 'airflow',
         url: airflow.url,
         auth: { kind: 'basic', ...DEMO_USER },
-        headers: {},
         timeout_ms: 10_000,
-      },
+      }),
     ],
     triggers: { enabled: true },
     source: 'demo world',

@@ -43,6 +43,30 @@ triggers: { enabled: true }
   assert.equal(settings.triggers.enabled, true);
 });
 
+test('api_version and TLS settings; verification stays on unless turned off explicitly', () => {
+  const ca = file('ca.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  const path = file(
+    'tls.yaml',
+    `orchestrators:
+  - { name: a, type: airflow, url: https://a, api_version: v1, tls: { ca_file: "${ca}" } }
+  - { name: b, type: airflow, url: https://b, tls: { verify: false } }
+  - { name: c, type: airflow, url: https://c }
+`,
+  );
+  const [a, b, c] = loadSettings(path, {}).orchestrators;
+  assert.equal(a?.api_version, 'v1');
+  assert.match(a?.tls.ca_pem ?? '', /BEGIN CERTIFICATE/);
+  assert.equal(a?.tls.verify, true);
+  assert.equal(b?.tls.verify, false);
+  assert.deepEqual(c?.tls, { ca_pem: null, verify: true });
+  assert.equal(c?.api_version, 'auto');
+  const bad = file(
+    'badca.yaml',
+    `orchestrators:\n  - { name: a, type: airflow, url: https://a, tls: { ca_file: "${path}" } }\n`,
+  );
+  assert.throws(() => loadSettings(bad, {}), /orchestrators\[0\]\.tls\.ca_file/);
+});
+
 test('JSON config and PIPELINE_MONITOR_CONFIG', () => {
   const path = file(
     'ok.json',

@@ -103,15 +103,36 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 function toSettings(file: ConfigFile, source: string): Settings {
-  const orchestrators: OrchestratorConfig[] = file.orchestrators.map((entry) => ({
+  const orchestrators: OrchestratorConfig[] = file.orchestrators.map((entry, i) => ({
     name: entry.name,
     type: entry.type,
     url: entry.url.replace(/\/+$/, ''),
     auth: toAuth(entry.auth),
     headers: entry.headers ?? {},
     timeout_ms: (entry.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    api_version: entry.api_version ?? 'auto',
+    tls: {
+      ca_pem: entry.tls?.ca_file ? readCaFile(entry.tls.ca_file, i) : null,
+      verify: entry.tls?.verify ?? true,
+    },
   }));
   return { orchestrators, triggers: { enabled: file.triggers?.enabled ?? false }, source };
+}
+
+function readCaFile(path: string, index: number): string {
+  try {
+    const pem = readFileSync(path, 'utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new ConfigError(`orchestrators[${index}].tls.ca_file`, `${path} holds no PEM certificate`);
+    }
+    return pem;
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(
+      `orchestrators[${index}].tls.ca_file`,
+      `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
 }
 
 function toAuth(auth: ConfigFile['orchestrators'][number]['auth']): AuthConfig {

@@ -28,6 +28,8 @@ export const orchestratorEntrySchema = z.strictObject({
   auth: auth.optional(),
   headers: z.record(z.string(), z.string()).optional(),
   timeout_seconds: z.number().positive().max(600).optional(),
+  api_version: z.enum(['auto', 'v1', 'v2']).optional(),
+  tls: z.strictObject({ ca_file: z.string().min(1).optional(), verify: z.boolean().optional() }).optional(),
 });
 
 export const triggersSchema = z.strictObject({

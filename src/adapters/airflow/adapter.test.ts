@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { AuthConfig, OrchestratorConfig } from '../../core/config.js';
+import { orchestratorConfig, type AuthConfig, type OrchestratorConfig } from '../../core/config.js';
 import { MonitorError } from '../../core/errors.js';
 import { startAirflowEmulator, type AirflowEmulator } from '../../emulators/airflow/index.js';
 import { createDemoWorld, createScaleWorld, DEMO_FACTS } from '../../emulators/world/index.js';
@@ -14,7 +14,14 @@ const USER = { username: 'monitor', password: 'Sup3r-Secret-pw' };
 const STATIC_TOKEN = 'static-token-0123456789';
 
 function config(url: string, auth: AuthConfig, name = 'test-airflow'): OrchestratorConfig {
-  return { name, type: 'airflow', url, auth, headers: { 'x-proxy-tenant': 'tests' }, timeout_ms: 5000 };
+  return orchestratorConfig({
+    name,
+    type: 'airflow',
+    url,
+    auth,
+    headers: { 'x-proxy-tenant': 'tests' },
+    timeout_ms: 5000,
+  });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<MonitorError> {
