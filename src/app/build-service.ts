@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { createAdapter } from '../adapters/index.js';
 import type { Settings } from '../config/settings.js';
 import { secretsOf } from '../core/config.js';
+import { CachedAdapter } from '../service/cached-adapter.js';
 import { MonitorService } from '../service/monitor-service.js';
 import { OrchestratorRegistry } from '../service/registry.js';
 import { UntrustedText } from '../service/text/untrusted.js';
@@ -12,7 +13,7 @@ export function buildService(
   logger: Logger,
   now: () => Date = () => new Date(),
 ): MonitorService {
-  const adapters = settings.orchestrators.map((config) => createAdapter(config));
+  const adapters = settings.orchestrators.map((config) => new CachedAdapter(createAdapter(config)));
   return new MonitorService({
     registry: new OrchestratorRegistry(adapters),
     text: new UntrustedText(settings.orchestrators.flatMap(secretsOf)),

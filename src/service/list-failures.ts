@@ -1,5 +1,6 @@
 import type { OrchestratorAdapter } from '../core/adapter.js';
 import { isMonitorError } from '../core/errors.js';
+import { READ_CACHE_TTL_MS } from './cached-adapter.js';
 import type { Pipeline, PipelineRun } from '../core/model.js';
 import type { ServiceContext } from './context.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -43,6 +44,8 @@ export interface ListFailuresResult {
   unavailable: Unavailable[];
 }
 
+const WINDOW_GRANULARITY_MS = READ_CACHE_TTL_MS;
+
 /** Upper bound on failed runs read per orchestrator in one sweep. */
 export const MAX_FAILED_RUNS_PER_ORCHESTRATOR = 5000;
 /** How many of the newest failures get a log-based digest (each costs one log read). */
@@ -52,7 +55,11 @@ export async function listFailures(
   ctx: ServiceContext,
   input: ListFailuresInput,
 ): Promise<ListFailuresResult> {
-  const since = new Date(ctx.now().getTime() - input.hours * 3600_000);
+  // Rounded down to the read cache's granularity so repeated questions share one sweep.
+  const since = new Date(
+    Math.floor((ctx.now().getTime() - input.hours * 3600_000) / WINDOW_GRANULARITY_MS) *
+      WINDOW_GRANULARITY_MS,
+  );
   const filters = { hours: input.hours, owner: input.owner, orchestrator: input.orchestrator };
   const offset = decodeCursor(input.cursor, filters);
   const adapters = ctx.registry.select(input.orchestrator);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MonitorError } from '../core/errors.js';
+import { liveAdapter } from './cached-adapter.js';
 import type { ServiceContext } from './context.js';
 import { presentRun } from './present.js';
 import type { RunView } from './views.js';
@@ -32,12 +33,15 @@ export async function triggerPipeline(
       hint: 'an operator can set triggers.enabled: true',
     });
   }
-  const { adapter, pipeline } = await ctx.registry.resolve(input.pipeline_id);
-  const key = `${adapter.name}\u0000${pipeline.pipeline_id}`;
+  const resolved = await ctx.registry.resolve(input.pipeline_id);
+  // The guard reads live state: a cached "not paused" or "no active run" could be seconds old.
+  const adapter = liveAdapter(resolved.adapter);
+  const key = `${adapter.name}\u0000${resolved.pipeline.pipeline_id}`;
   const previous = inFlight.get(key) ?? Promise.resolve();
   const attempt = previous
     .catch(() => undefined)
     .then(async (): Promise<TriggerResult> => {
+      const pipeline = await adapter.getPipeline(resolved.pipeline.pipeline_id);
       if (pipeline.paused) {
         throw new MonitorError(
           'refused',
@@ -64,7 +68,7 @@ export async function triggerPipeline(
       }
       const runId = `mcp__${ctx.now().toISOString().replace(/[:.]/g, '-')}__${randomBytes(3).toString('hex')}`;
       const note = `Triggered via pipeline-monitor-mcp${input.reason ? `: ${input.reason.slice(0, 500)}` : ''}`;
-      const run = await adapter.triggerRun(pipeline.pipeline_id, { conf: input.conf, runId, note });
+      const run = await resolved.adapter.triggerRun(pipeline.pipeline_id, { conf: input.conf, runId, note });
       ctx.logger.info(
         {
           orchestrator: adapter.name,
