@@ -89,6 +89,29 @@ test('environment quick setup', () => {
   assert.deepEqual(t.orchestrators[0]?.auth, { kind: 'token', token: 'tok' });
 });
 
+test('environment quick setup for Dagster and Prefect, all at once', () => {
+  const s = loadSettings(undefined, {
+    AIRFLOW_URL: 'http://af:8080',
+    DAGSTER_URL: 'https://org.dagster.cloud/prod',
+    DAGSTER_CLOUD_API_TOKEN: 'user:abc',
+    PREFECT_API_URL: 'http://prefect:4200/api',
+    PREFECT_API_KEY: 'pnu_key',
+  });
+  assert.deepEqual(
+    s.orchestrators.map((o) => [o.name, o.type, o.auth.kind]),
+    [
+      ['airflow', 'airflow', 'none'],
+      ['dagster', 'dagster', 'token'],
+      ['prefect', 'prefect', 'token'],
+    ],
+  );
+  const basic = loadSettings(undefined, {
+    PREFECT_API_URL: 'http://p/api',
+    PREFECT_API_AUTH_STRING: 'admin:pw:x',
+  });
+  assert.deepEqual(basic.orchestrators[0]?.auth, { kind: 'basic', username: 'admin', password: 'pw:x' });
+});
+
 test('bad configuration names the key and never the secret', () => {
   const secret = 'SuperSecret-Value-42';
   const cases: [string, RegExp][] = [

@@ -50,14 +50,39 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Settings {
         : undefined;
     orchestrators.push({ name: 'airflow', type: 'airflow', url: env.AIRFLOW_URL, ...(auth ? { auth } : {}) });
   }
+  if (env.DAGSTER_URL) {
+    const auth = env.DAGSTER_CLOUD_API_TOKEN ? { token: env.DAGSTER_CLOUD_API_TOKEN } : undefined;
+    orchestrators.push({ name: 'dagster', type: 'dagster', url: env.DAGSTER_URL, ...(auth ? { auth } : {}) });
+  }
+  if (env.PREFECT_API_URL) {
+    // The same variables Prefect's own CLI and SDK read.
+    const auth = env.PREFECT_API_KEY
+      ? { token: env.PREFECT_API_KEY }
+      : env.PREFECT_API_AUTH_STRING
+        ? basicFromAuthString(env.PREFECT_API_AUTH_STRING)
+        : undefined;
+    orchestrators.push({
+      name: 'prefect',
+      type: 'prefect',
+      url: env.PREFECT_API_URL,
+      ...(auth ? { auth } : {}),
+    });
+  }
   if (orchestrators.length === 0) {
     throw new ConfigError(
       'orchestrators',
-      'nothing configured: pass --config FILE, set PIPELINE_MONITOR_CONFIG, or set AIRFLOW_URL (with AIRFLOW_USERNAME/AIRFLOW_PASSWORD or AIRFLOW_TOKEN); try `pipeline-monitor-mcp --demo` to see it work',
+      'nothing configured: pass --config FILE, set PIPELINE_MONITOR_CONFIG, or set AIRFLOW_URL, DAGSTER_URL or PREFECT_API_URL (see the README); try `pipeline-monitor-mcp --demo` to see it work',
     );
   }
   const triggersEnabled = /^(1|true|yes)$/i.test(env.PIPELINE_MONITOR_ENABLE_TRIGGERS ?? '');
   return toSettings(validate({ orchestrators, triggers: { enabled: triggersEnabled } }), 'environment');
+}
+
+/** PREFECT_API_AUTH_STRING is `user:password`, as for a self-hosted server's basic auth. */
+function basicFromAuthString(value: string): { username: string; password: string } {
+  const colon = value.indexOf(':');
+  if (colon <= 0) throw new ConfigError('PREFECT_API_AUTH_STRING', 'must be user:password');
+  return { username: value.slice(0, colon), password: value.slice(colon + 1) };
 }
 
 function validate(raw: unknown): ConfigFile {
