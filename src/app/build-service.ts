@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { createAdapter } from '../adapters/index.js';
 import type { Settings } from '../config/settings.js';
 import { secretsOf } from '../core/config.js';
-import { CachedAdapter } from '../service/cached-adapter.js';
+import { CachedAdapter, READ_CACHE_TTL_MS } from '../service/cached-adapter.js';
 import { MonitorService } from '../service/monitor-service.js';
 import { OrchestratorRegistry } from '../service/registry.js';
 import { UntrustedText } from '../service/text/untrusted.js';
@@ -13,7 +13,8 @@ export function buildService(
   logger: Logger,
   now: () => Date = () => new Date(),
 ): MonitorService {
-  const adapters = settings.orchestrators.map((config) => new CachedAdapter(createAdapter(config)));
+  const ttlMs = cacheTtlMs(process.env.PIPELINE_MONITOR_CACHE_TTL_MS);
+  const adapters = settings.orchestrators.map((config) => new CachedAdapter(createAdapter(config), ttlMs));
   return new MonitorService({
     registry: new OrchestratorRegistry(adapters),
     text: new UntrustedText(settings.orchestrators.flatMap(secretsOf)),
@@ -21,4 +22,10 @@ export function buildService(
     now,
     logger,
   });
+}
+
+/** PIPELINE_MONITOR_CACHE_TTL_MS: 0 turns the read cache off (the benchmark measures cold calls with it). */
+function cacheTtlMs(value: string | undefined): number {
+  const parsed = value === undefined ? NaN : Number(value);
+  return Number.isFinite(parsed) && parsed >= 0 ? Math.min(parsed, READ_CACHE_TTL_MS) : READ_CACHE_TTL_MS;
 }
