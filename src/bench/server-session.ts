@@ -27,7 +27,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerSe
     client,
     pid,
     async call(name, args) {
-      const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 600_000 });
+      const result = await client.callTool({ name, arguments: args }, { timeout: 600_000 });
       if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
       return result as Record<string, unknown>;
     },
