@@ -12,5 +12,7 @@ export { apiTime, apiTimeOrNull, pythonIsoTime, SECOND, MINUTE, HOUR, DAY } from
 export { Rng, hashKeys, mulberry32, uuid7 } from './random.js';
 export { makeDag, makeRun, manualRun, scheduledRun, taskDef } from './builders.js';
 export type { DagInput, RunPlan } from './builders.js';
+export { createPrefectDemoWorld, PREFECT_CRASH_TYPE, PREFECT_DEMO_FACTS } from './demo-prefect.js';
+export type { PrefectDemoWorldOptions } from './demo-prefect.js';
 export { createDagsterDemoWorld, DAGSTER_DEMO_FACTS } from './demo-dagster.js';
 export type { DagsterDemoWorldOptions } from './demo-dagster.js';
