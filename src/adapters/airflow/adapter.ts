@@ -11,14 +11,14 @@ import type { OrchestratorConfig } from '../../core/config.js';
 import { MonitorError, isMonitorError } from '../../core/errors.js';
 import { assertSafeId } from '../../core/identifiers.js';
 import type { LogSlice, Pipeline, PipelineRun, TaskRun } from '../../core/model.js';
-import { mapWithConcurrency } from '../http/index.js';
-import { API_PREFIX, AirflowClient, seg, type AirflowClientOptions, type NotFound } from './client.js';
+import { mapWithConcurrency, type HttpRequestSpec } from '../http/index.js';
+import { AirflowClient, type AirflowClientOptions, type NotFound } from './client.js';
+import { DIALECTS, detectDialect } from './detect.js';
+import type { AirflowDialect, ApiVersion, DagListFilter } from './dialect.js';
 import { readLogTail } from './log-reader.js';
 import {
-  dagRunStatesFor,
   importErrorMatchesDag,
   isFailedTaskState,
-  mapDagRunState,
   summarizeFailure,
   summarizeImportError,
   toPipeline,
@@ -26,22 +26,10 @@ import {
   toTaskRun,
   type MappingContext,
 } from './mapping.js';
-import {
-  DagCollectionSchema,
-  DagRunCollectionSchema,
-  DagRunSchema,
-  DagSchema,
-  ImportErrorCollectionSchema,
-  TaskInstanceCollectionSchema,
-  TaskLogResponseSchema,
-  type AirflowDag,
-  type AirflowDagRun,
-  type AirflowImportError,
-  type AirflowTaskInstance,
-} from './schemas.js';
+import type { DagRecord, ImportErrorRecord, RunRecord, TaskInstanceRecord } from './records.js';
 
 export interface AirflowAdapterOptions extends AirflowClientOptions {
-  /** Requests in flight for per-DAG fan-out (latestRuns). Default 8. */
+  /** Requests in flight for per-DAG fan-out (latestRuns fallback, DAGs of recent runs on v1). Default 8. */
   concurrency?: number;
   /** Bound on pages followed for one listing. Default 200. */
   maxPages?: number;
@@ -52,10 +40,21 @@ export interface AirflowAdapterOptions extends AirflowClientOptions {
 }
 
 /**
- * `includeFailedTasks` is being added to core's RunQuery; spelled out here so this file compiles with and
- * without it.
+ * latestRuns reads one cross-DAG batch listing (POST …/dags/~/dagRuns/list with the DAG ids) of the requested
+ * DAGs' runs, newest first, limited to runs whose logical instant (v2 run_after, v1 execution_date) lies in
+ * the last LATEST_RUNS_WINDOW_MS, in pages of LATEST_RUNS_PAGE_SIZE (batch bodies are not capped by
+ * maximum_page_limit), and to at most LATEST_RUNS_PER_DAG runs per requested DAG and LATEST_RUNS_MAX_PAGES
+ * pages. It stops as soon as every DAG has been seen; the first run seen of a DAG is its latest. DAGs it did
+ * not see (no run in the window, or past the bound) get one `limit=1` request each, `concurrency` at a time.
+ * So a call costs at most pages + DAGs requests, and usually one per LATEST_RUNS_PAGE_SIZE / (runs per DAG
+ * in the window) DAGs. A single DAG is asked for directly.
  */
-type RunQueryWithFailures = RunQuery & { includeFailedTasks?: boolean };
+export const LATEST_RUNS_WINDOW_MS = 7 * 24 * 3600 * 1000;
+export const LATEST_RUNS_PAGE_SIZE = 500;
+export const LATEST_RUNS_PER_DAG = 3;
+export const LATEST_RUNS_MAX_PAGES = 50;
+/** Failed task instances of a run sweep: pages followed per listing. */
+const FAILED_TASK_MAX_PAGES = 20;
 
 const FIND_DAGS_HINT = 'use list_all_pipelines to find ids';
 const FIND_RUNS_HINT = 'use the pipeline run history to find run ids';
@@ -68,143 +67,200 @@ const SEARCHABLE = /^[\p{L}\p{N}_.\-:+@ ]+$/u;
  * The `dag_id_pattern` for a substring search. `%`, `|` and `\\` never get here (SEARCHABLE), and `_` is left
  * unescaped on purpose: whether `\\_` means a literal underscore depends on the database behind Airflow
  * (PostgreSQL and MySQL yes, SQLite no), while a bare `_` (any one character) matches every id a literal would.
- * The listing is then filtered exactly on our side.
+ * Airflow 2 wraps the pattern in `%…%` itself; the extra `%` change nothing. The listing is then filtered
+ * exactly on our side.
  */
 export function likeSubstring(search: string): string {
   return `%${search}%`;
 }
 
-/** Airflow 3 (public API /api/v2) behind the orchestrator-neutral adapter interface. */
+interface Api {
+  d: AirflowDialect;
+  ctx: MappingContext;
+}
+
+const runKey = (dagId: string | null | undefined, runId: string | null | undefined) =>
+  `${dagId}\u0000${runId}`;
+
+/**
+ * Airflow 2 (stable REST API /api/v1) and Airflow 3 (public API /api/v2) behind the orchestrator-neutral
+ * adapter interface. Which API is spoken is configured or detected on first use; the API-specific parts live
+ * in the dialects (v1/, v2/) and everything here is shared.
+ */
 export class AirflowAdapter implements OrchestratorAdapter {
   readonly name: string;
   readonly type = 'airflow' as const;
   readonly capabilities: AdapterCapabilities = { crossPipelineRunQuery: true, taskLogs: true, trigger: true };
   private readonly client: AirflowClient;
-  private readonly ctx: MappingContext;
+  private readonly baseUrl: string;
+  private readonly pinned: ApiVersion | null;
+  private readonly now: () => number;
   private readonly concurrency: number;
   private readonly maxPages: number;
   private readonly maxLogChunks: number;
   private readonly maxRuns: number;
+  private resolved: Api | null = null;
+  private resolving: Promise<Api> | null = null;
 
   constructor(config: OrchestratorConfig, options: AirflowAdapterOptions = {}) {
     this.name = config.name;
     this.client = new AirflowClient(config, options);
-    this.ctx = { orchestrator: config.name, baseUrl: config.url.replace(/\/+$/, '') };
-    this.concurrency = options.concurrency ?? 8;
+    this.baseUrl = config.url.replace(/\/+$/, '');
+    this.pinned = config.api_version === 'v1' || config.api_version === 'v2' ? config.api_version : null;
+    this.now = options.now ?? Date.now;
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.maxPages = options.maxPages ?? 200;
     this.maxLogChunks = options.maxLogChunks ?? 500;
     this.maxRuns = options.maxRuns ?? 10_000;
   }
 
+  /** The API version in use: the configured one, else the detected one (null until first use). */
+  get apiVersion(): ApiVersion | null {
+    return this.resolved?.d.version ?? this.pinned;
+  }
+
   async listPipelines(query: PipelineQuery): Promise<Pipeline[]> {
     const search = query.search?.trim() ?? '';
     if (search.length > 0 && !SEARCHABLE.test(search)) return [];
+    const finishedAfter = query.hadRun ? isoDate(query.hadRun.finishedAfter, 'finishedAfter') : undefined;
+    const { d, ctx } = await this.api();
     let lastRunState: string | undefined;
     if (query.lastRunStatus !== undefined) {
       // Statuses with no DagRun state (cancelled, unknown) cannot be anyone's latest run state.
-      lastRunState = dagRunStatesFor([query.lastRunStatus])[0];
+      lastRunState = d.status.dagRunStatesFor([query.lastRunStatus])[0];
       if (lastRunState === undefined) return [];
     }
     let hadRunStates: string[] | undefined;
     if (query.hadRun && query.hadRun.statuses.length > 0) {
-      hadRunStates = dagRunStatesFor(query.hadRun.statuses);
+      hadRunStates = d.status.dagRunStatesFor(query.hadRun.statuses);
       if (hadRunStates.length === 0) return [];
     }
-    const page = await this.client.paginate(
-      '/dags',
-      {
-        exclude_stale: true,
-        owners: nonEmpty(query.owner),
-        tags: nonEmpty(query.tag),
+    const owner = nonEmpty(query.owner);
+    const tag = nonEmpty(query.tag);
+    let dags: DagRecord[];
+    if (finishedAfter !== undefined && !d.dagFilters.hadRun) {
+      dags = await this.dagsWithRuns(d, hadRunStates, query.hadRun?.finishedAfter as Date);
+    } else {
+      const filter: DagListFilter = {
+        owner: d.dagFilters.owners ? owner : undefined,
+        tag,
         paused: query.paused,
-        dag_id_pattern: search.length > 0 ? likeSubstring(search) : undefined,
-        last_dag_run_state: lastRunState,
-        // Server-side join on DagRun: only DAGs with such a run, in one paged query (Airflow 3).
-        dag_run_state: query.hadRun ? hadRunStates : undefined,
-        dag_run_end_date_gte: query.hadRun ? isoDate(query.hadRun.finishedAfter, 'finishedAfter') : undefined,
-        order_by: 'dag_id',
-      },
-      DagCollectionSchema,
-      (p) => p.dags,
-      { maxPages: this.maxPages, key: (d) => d.dag_id },
-    );
-    // The server filtered already; checking again keeps the result right on servers that ignore a filter.
-    const owner = nonEmpty(query.owner)?.toLowerCase();
-    const tag = nonEmpty(query.tag)?.toLowerCase();
+        pattern: search.length > 0 ? likeSubstring(search) : undefined,
+        lastRunState: d.dagFilters.lastRunState ? lastRunState : undefined,
+        hadRun: finishedAfter !== undefined ? { states: hadRunStates ?? [], finishedAfter } : undefined,
+      };
+      const page = await this.client.paginate(d.listDags(filter), {
+        maxPages: this.maxPages,
+        key: (dag) => dag.dag_id,
+      });
+      dags = page.items;
+    }
+    // Whatever the server filtered, checking again keeps the result right (and does what it cannot).
+    const ownerLc = owner?.toLowerCase();
+    const tagLc = tag?.toLowerCase();
     const needle = search.toLowerCase();
-    const dags = page.items.filter(
-      (d) =>
-        (owner === undefined || d.owners.some((o) => o.toLowerCase() === owner)) &&
-        (tag === undefined || d.tags.some((t) => t.name.toLowerCase() === tag)) &&
-        (query.paused === undefined || d.is_paused === query.paused) &&
-        (needle.length === 0 || d.dag_id.toLowerCase().includes(needle)),
+    dags = dags.filter(
+      (dag) =>
+        !dag.is_stale &&
+        (ownerLc === undefined || dag.owners.some((o) => o.toLowerCase() === ownerLc)) &&
+        (tagLc === undefined || dag.tags.some((t) => t.toLowerCase() === tagLc)) &&
+        (query.paused === undefined || dag.is_paused === query.paused) &&
+        (needle.length === 0 || dag.dag_id.toLowerCase().includes(needle)),
     );
-    const importErrors = dags.some((d) => d.has_import_errors) ? await this.importErrors() : [];
-    return dags.map((dag) => this.pipelineOf(dag, importErrors));
+    if (lastRunState !== undefined && !d.dagFilters.lastRunState && dags.length > 0) {
+      const latest = await this.latestRuns(dags.map((dag) => dag.dag_id));
+      dags = dags.filter((dag) => latest.get(dag.dag_id)?.native_status === lastRunState);
+    }
+    const importErrors = dags.some((dag) => dag.has_import_errors) ? await this.importErrors(d) : [];
+    return dags.map((dag) => this.pipelineOf(ctx, dag, importErrors));
   }
 
   async getPipeline(pipelineId: string): Promise<Pipeline> {
     const dagId = assertSafeId(pipelineId, 'pipeline_id');
-    const dag = await this.client.get(`/dags/${seg(dagId)}`, {}, DagSchema, this.dagNotFound(dagId));
-    const importErrors = dag.has_import_errors ? await this.importErrors() : [];
-    return this.pipelineOf(dag, importErrors);
+    const { d, ctx } = await this.api();
+    const dag = await this.client.item(d.getDag(dagId), this.dagNotFound(dagId));
+    const importErrors = dag.has_import_errors ? await this.importErrors(d) : [];
+    return this.pipelineOf(ctx, dag, importErrors);
   }
 
   async latestRuns(pipelineIds: string[]): Promise<Map<string, PipelineRun>> {
     const ids = [...new Set(pipelineIds)].map((id) => assertSafeId(id, 'pipeline_id'));
-    const latest = await mapWithConcurrency(ids, this.concurrency, async (dagId) => {
+    const result = new Map<string, PipelineRun>();
+    if (ids.length === 0) return result;
+    const { d, ctx } = await this.api();
+    const found = new Map<string, RunRecord>();
+    if (ids.length > 1) {
+      const wanted = new Set(ids);
+      const since = new Date(this.now() - LATEST_RUNS_WINDOW_MS).toISOString();
+      const maxPages = Math.min(
+        LATEST_RUNS_MAX_PAGES,
+        Math.max(1, Math.ceil((ids.length * LATEST_RUNS_PER_DAG) / LATEST_RUNS_PAGE_SIZE)),
+      );
+      await this.client.paginate(d.listRuns({ dagIds: ids, startedAfter: since, orderBy: 'started_at' }), {
+        maxPages,
+        pageSize: LATEST_RUNS_PAGE_SIZE,
+        onPage: (runs) => {
+          // Newest first: the first run seen of a DAG is its latest.
+          for (const run of runs)
+            if (wanted.has(run.dag_id) && !found.has(run.dag_id)) found.set(run.dag_id, run);
+          return found.size === wanted.size;
+        },
+      });
+    }
+    const missing = ids.filter((id) => !found.has(id));
+    const latest = await mapWithConcurrency(missing, this.concurrency, async (dagId) => {
       try {
-        const page = await this.client.get(
-          `/dags/${seg(dagId)}/dagRuns`,
-          { order_by: '-run_after', limit: 1 },
-          DagRunCollectionSchema,
-          this.dagNotFound(dagId),
-        );
-        return page.dag_runs[0] ?? null;
+        const page = await this.client.paginate(d.listRuns({ dagId, orderBy: 'started_at' }), {
+          maxItems: 1,
+          maxPages: 1,
+          notFound: this.dagNotFound(dagId),
+        });
+        return page.items[0] ?? null;
       } catch (error) {
         if (isMonitorError(error) && error.kind === 'not_found') return null; // unknown DAG: absent, like "never ran"
         throw error;
       }
     });
-    const result = new Map<string, PipelineRun>();
-    ids.forEach((dagId, i) => {
+    missing.forEach((dagId, i) => {
       const run = latest[i];
-      if (run) result.set(dagId, toPipelineRun(this.ctx, run));
+      if (run) found.set(dagId, run);
     });
+    for (const dagId of ids) {
+      const run = found.get(dagId);
+      if (run) result.set(dagId, toPipelineRun(ctx, run));
+    }
     return result;
   }
 
-  async listRuns(query: RunQueryWithFailures): Promise<RunList> {
+  async listRuns(query: RunQuery): Promise<RunList> {
     const dagId = query.pipelineId === undefined ? undefined : assertSafeId(query.pipelineId, 'pipeline_id');
     if (!Number.isFinite(query.limit))
       throw new MonitorError('invalid_input', 'limit must be a positive number.');
     const limit = Math.min(Math.max(1, Math.floor(query.limit)), this.maxRuns);
+    const finishedAfter = isoDate(query.finishedAfter, 'finishedAfter');
+    const startedAfter = isoDate(query.startedAfter, 'startedAfter');
+    const { d, ctx } = await this.api();
     let states: string[] | undefined;
     if (query.statuses && query.statuses.length > 0) {
-      states = dagRunStatesFor(query.statuses);
+      states = d.status.dagRunStatesFor(query.statuses);
       // Statuses with no DagRun state (cancelled, unknown): nothing on the server can match.
       if (states.length === 0) return { runs: [], total: 0, truncated: false };
     }
     const page = await this.client.paginate(
-      dagId === undefined ? '/dags/~/dagRuns' : `/dags/${seg(dagId)}/dagRuns`,
-      {
-        state: states,
-        end_date_gte: isoDate(query.finishedAfter, 'finishedAfter'),
-        run_after_gte: isoDate(query.startedAfter, 'startedAfter'),
-        order_by: query.orderBy === 'finished_at' ? '-end_date' : '-run_after',
-      },
-      DagRunCollectionSchema,
-      (p) => p.dag_runs,
+      d.listRuns({ dagId, states, finishedAfter, startedAfter, orderBy: query.orderBy }),
       {
         maxItems: limit,
         maxPages: this.maxPages,
         notFound: dagId === undefined ? undefined : this.dagNotFound(dagId),
-        key: (r) => `${r.dag_id}\u0000${r.dag_run_id}`,
+        key: (r) => runKey(r.dag_id, r.dag_run_id),
         accept: finishedAtOrAfter(query.finishedAfter),
       },
     );
-    let runs = page.items.map((run) => toPipelineRun(this.ctx, run));
-    if (query.includeFailedTasks) runs = await this.withFailedTasks(page.items, runs);
+    if (dagId !== undefined && page.items.length === 0 && page.rejected === 0 && d.emptyForUnknown) {
+      await this.client.item(d.getDag(dagId), this.dagNotFound(dagId)); // an unknown DAG is not_found
+    }
+    let runs = page.items.map((run) => toPipelineRun(ctx, run));
+    if (query.includeFailedTasks) runs = await this.withFailedTasks(d, page.items, runs);
     return {
       runs,
       // Some servers count unfinished runs as ending "now" in end_date filters; those were dropped above,
@@ -217,15 +273,11 @@ export class AirflowAdapter implements OrchestratorAdapter {
   async getRun(pipelineId: string, runId: string): Promise<PipelineRun> {
     const dagId = assertSafeId(pipelineId, 'pipeline_id');
     const dagRunId = assertSafeId(runId, 'run_id');
-    const native = await this.client.get(
-      `/dags/${seg(dagId)}/dagRuns/${seg(dagRunId)}`,
-      {},
-      DagRunSchema,
-      this.runNotFound(dagId, dagRunId),
-    );
-    const run = toPipelineRun(this.ctx, native);
+    const { d, ctx } = await this.api();
+    const native = await this.client.item(d.getRun(dagId, dagRunId), this.runNotFound(dagId, dagRunId));
+    const run = toPipelineRun(ctx, native);
     if (run.status !== 'failed') return run;
-    const failed = await this.taskInstances(dagId, dagRunId, ['failed']);
+    const failed = await this.taskInstances(d, dagId, dagRunId, ['failed']);
     const summary = summarizeFailure(failed.filter((ti) => isFailedTaskState(ti.state)));
     return { ...run, failed_tasks: summary.failed_tasks, error_message: summary.error_message };
   }
@@ -233,8 +285,12 @@ export class AirflowAdapter implements OrchestratorAdapter {
   async listTaskRuns(pipelineId: string, runId: string): Promise<TaskRun[]> {
     const dagId = assertSafeId(pipelineId, 'pipeline_id');
     const dagRunId = assertSafeId(runId, 'run_id');
-    const tis = await this.taskInstances(dagId, dagRunId);
-    return tis.map(toTaskRun);
+    const { d, ctx } = await this.api();
+    const tis = await this.taskInstances(d, dagId, dagRunId);
+    if (tis.length === 0 && d.emptyForUnknown) {
+      await this.client.item(d.getRun(dagId, dagRunId), this.runNotFound(dagId, dagRunId)); // unknown run: not_found
+    }
+    return tis.map((ti) => toTaskRun(ctx, ti));
   }
 
   async getTaskLog(pipelineId: string, runId: string, request: LogRequest): Promise<LogSlice> {
@@ -251,25 +307,20 @@ export class AirflowAdapter implements OrchestratorAdapter {
       throw new MonitorError(
         'invalid_input',
         'map_index must be a whole number ≥ 0 (or null for an unmapped task).',
-        {
-          orchestrator: this.name,
-        },
+        { orchestrator: this.name },
       );
     }
     const maxBytes = Math.min(Math.max(1, Math.floor(request.maxBytes)), MAX_LOG_BYTES);
-    const path = `/dags/${seg(dagId)}/dagRuns/${seg(dagRunId)}/taskInstances/${seg(taskId)}/logs/${request.tryNumber}`;
+    const { d } = await this.api();
     const notFound: NotFound = {
       message: `no log for task ${taskId}${mapIndex >= 0 ? `[${mapIndex}]` : ''} try ${request.tryNumber} of run ${dagRunId} of DAG ${dagId}.`,
       hint: 'list the run’s task runs to find task ids, map indexes and try numbers',
     };
     const result = await readLogTail(
       (token) =>
-        this.client.get(
-          path,
-          { map_index: mapIndex, full_content: true, token: token ?? undefined },
-          TaskLogResponseSchema,
+        this.client.item(
+          d.log({ dagId, runId: dagRunId, taskId, tryNumber: request.tryNumber, mapIndex, token }),
           notFound,
-          { accept: 'application/json' },
         ),
       { maxBytes, maxChunks: this.maxLogChunks },
     );
@@ -289,19 +340,19 @@ export class AirflowAdapter implements OrchestratorAdapter {
     if (typeof request.conf !== 'object' || request.conf === null || Array.isArray(request.conf)) {
       throw new MonitorError('invalid_input', 'conf must be a JSON object.', { orchestrator: this.name });
     }
-    const body: Record<string, unknown> = { logical_date: null, conf: request.conf };
-    if (runId !== undefined) body.dag_run_id = runId;
-    if (request.note !== undefined) body.note = request.note;
-    // Never retried: a repeated POST could create a second run.
-    const spec = {
-      method: 'POST' as const,
-      path: `${API_PREFIX}/dags/${seg(dagId)}/dagRuns`,
-      json: body,
+    const { d, ctx } = await this.api();
+    const trigger = d.trigger(dagId, { conf: request.conf, runId, note: request.note });
+    // Never retried: a repeated POST could create a second run. Never a PATCH: paused DAGs stay paused.
+    const spec: HttpRequestSpec = {
+      method: trigger.method,
+      path: trigger.path,
+      json: trigger.json,
+      headers: trigger.headers,
       retry: false,
     };
     const response = await this.client.call(spec);
     if (response.status === 200 || response.status === 201) {
-      return toPipelineRun(this.ctx, this.client.http.parse(spec, response, DagRunSchema));
+      return toPipelineRun(ctx, this.client.http.parse(spec, response, trigger.schema));
     }
     const detail = this.client.http.detailOf(response);
     if (response.status === 409) {
@@ -335,29 +386,75 @@ export class AirflowAdapter implements OrchestratorAdapter {
     await this.client.close();
   }
 
-  private pipelineOf(dag: AirflowDag, importErrors: readonly AirflowImportError[]): Pipeline {
+  /** The dialect to speak: configured, or detected once (a failed detection is tried again next time). */
+  private api(): Promise<Api> {
+    if (this.resolved) return Promise.resolve(this.resolved);
+    this.resolving ??= (async () => {
+      const detected = this.pinned ? null : await detectDialect(this.client);
+      const dialect = detected?.dialect ?? DIALECTS[this.pinned ?? 'v2'];
+      this.client.use(dialect, detected?.token);
+      const api: Api = {
+        d: dialect,
+        ctx: { orchestrator: this.name, status: dialect.status, links: dialect.links(this.baseUrl) },
+      };
+      this.resolved = api;
+      return api;
+    })().finally(() => {
+      this.resolving = null;
+    });
+    return this.resolving;
+  }
+
+  private pipelineOf(
+    ctx: MappingContext,
+    dag: DagRecord,
+    importErrors: readonly ImportErrorRecord[],
+  ): Pipeline {
     let broken: { error: string } | null = null;
     if (dag.has_import_errors) {
       const match = importErrors.find((e) => importErrorMatchesDag(e, dag));
       if (match) broken = { error: summarizeImportError(match) };
     }
-    return toPipeline(this.ctx, dag, broken);
+    return toPipeline(ctx, dag, broken);
   }
 
   /**
-   * DAG ids with a run in one of the states that finished at or after `finishedAfter`: one cross-DAG
-   * listing, so the requests grow with the matching runs, not with the DAGs.
+   * DAGs with a run in one of the states that finished at or after the instant, for APIs that cannot join
+   * DAGs on their runs (v1): one cross-DAG run listing, then only those DAGs, a few at a time. The requests
+   * grow with the matching runs and DAGs, not with the DAGs on the server.
    */
+  private async dagsWithRuns(
+    d: AirflowDialect,
+    states: string[] | undefined,
+    finishedAfter: Date,
+  ): Promise<DagRecord[]> {
+    const runs = await this.client.paginate(
+      d.listRuns({ states, finishedAfter: finishedAfter.toISOString(), orderBy: 'finished_at' }),
+      {
+        maxPages: this.maxPages,
+        key: (r) => runKey(r.dag_id, r.dag_run_id),
+        accept: finishedAtOrAfter(finishedAfter),
+      },
+    );
+    const ids = [...new Set(runs.items.map((r) => r.dag_id))].sort();
+    const dags = await mapWithConcurrency(ids, this.concurrency, async (dagId) => {
+      try {
+        return await this.client.item(d.getDag(dagId), this.dagNotFound(dagId));
+      } catch (error) {
+        if (isMonitorError(error) && error.kind === 'not_found') return null; // deleted since it ran
+        throw error;
+      }
+    });
+    return dags.filter((dag): dag is DagRecord => dag !== null);
+  }
+
   /** All import errors; a server that refuses them degrades to the generic "broken" message. */
-  private async importErrors(): Promise<AirflowImportError[]> {
+  private async importErrors(d: AirflowDialect): Promise<ImportErrorRecord[]> {
     try {
-      const page = await this.client.paginate(
-        '/importErrors',
-        {},
-        ImportErrorCollectionSchema,
-        (p) => p.import_errors,
-        { maxPages: 20, key: (e) => String(e.import_error_id) },
-      );
+      const page = await this.client.paginate(d.importErrors(), {
+        maxPages: 20,
+        key: (e) => String(e.import_error_id),
+      });
       return page.items;
     } catch (error) {
       if (isMonitorError(error) && (error.kind === 'auth' || error.kind === 'upstream_error')) return [];
@@ -366,57 +463,47 @@ export class AirflowAdapter implements OrchestratorAdapter {
   }
 
   /**
-   * Fills failed_tasks / error_message of the failed runs with one cross-run task-instance listing:
-   * failed TIs of every run whose run_after lies between the earliest and latest of these runs, matched
-   * back by (dag_id, run_id). Requests grow with the failed task instances in that window, not with the
-   * DAGs. Runs it could not cover (page bound) get one request each.
+   * Fills failed_tasks / error_message of the failed runs from as few listings as the API allows (v2: the
+   * failed task instances of every run in the runs' run_after range; v1: batches of runs by id), matched
+   * back by (dag_id, run_id). Requests grow with the failed runs, not with the DAGs. Runs a listing could not
+   * cover (page bound) get one request each.
    */
   private async withFailedTasks(
-    natives: readonly AirflowDagRun[],
+    d: AirflowDialect,
+    natives: readonly RunRecord[],
     runs: PipelineRun[],
   ): Promise<PipelineRun[]> {
-    const keyOf = (dagId: string | null | undefined, runId: string | null | undefined) =>
-      `${dagId}\u0000${runId}`;
-    const failed = natives.filter((r) => mapDagRunState(r.state) === 'failed');
+    const failed = natives.filter((r) => d.status.dagRun(r.state) === 'failed');
     if (failed.length === 0) return runs;
-    const wanted = new Set(failed.map((r) => keyOf(r.dag_id, r.dag_run_id)));
-    const byRun = new Map<string, AirflowTaskInstance[]>();
-    let earliest = failed[0] as AirflowDagRun;
-    let latest = earliest;
-    for (const run of failed) {
-      if (Date.parse(run.run_after) < Date.parse(earliest.run_after)) earliest = run;
-      if (Date.parse(run.run_after) > Date.parse(latest.run_after)) latest = run;
-    }
-    let covered = false;
-    if (Number.isFinite(Date.parse(earliest.run_after)) && Number.isFinite(Date.parse(latest.run_after))) {
-      const page = await this.client.paginate(
-        '/dags/~/dagRuns/~/taskInstances',
-        // The servers' own strings: re-formatting would drop microseconds and miss the bounds.
-        { state: ['failed'], run_after_gte: earliest.run_after, run_after_lte: latest.run_after },
-        TaskInstanceCollectionSchema,
-        (p) => p.task_instances,
-        {
-          maxPages: Math.min(this.maxPages, 20),
-          key: (ti) => `${ti.dag_id}\u0000${ti.dag_run_id}\u0000${ti.task_id}\u0000${ti.map_index}`,
-        },
-      );
+    const wanted = new Set(failed.map((r) => runKey(r.dag_id, r.dag_run_id)));
+    const byRun = new Map<string, TaskInstanceRecord[]>();
+    const covered = new Set<string>();
+    const plans = d.failedTaskInstances(failed);
+    await mapWithConcurrency(plans, this.concurrency, async (plan) => {
+      const page = await this.client.paginate(plan.request, {
+        maxPages: Math.min(this.maxPages, FAILED_TASK_MAX_PAGES),
+        key: (ti) => `${ti.dag_id}\u0000${ti.dag_run_id}\u0000${ti.task_id}\u0000${ti.map_index}`,
+      });
       for (const ti of page.items) {
-        const key = keyOf(ti.dag_id, ti.dag_run_id);
+        const key = runKey(ti.dag_id, ti.dag_run_id);
         if (!wanted.has(key)) continue;
         const list = byRun.get(key) ?? [];
         list.push(ti);
         byRun.set(key, list);
       }
-      covered = page.exhausted;
-    }
-    const missing = covered ? [] : failed.filter((r) => !byRun.has(keyOf(r.dag_id, r.dag_run_id)));
+      if (page.exhausted) for (const run of plan.runs) covered.add(runKey(run.dag_id, run.dag_run_id));
+    });
+    const missing = failed.filter((r) => {
+      const key = runKey(r.dag_id, r.dag_run_id);
+      return !covered.has(key) && !byRun.has(key);
+    });
     await mapWithConcurrency(missing, this.concurrency, async (run) => {
-      const tis = await this.taskInstances(run.dag_id, run.dag_run_id, ['failed']);
-      byRun.set(keyOf(run.dag_id, run.dag_run_id), tis);
+      const tis = await this.taskInstances(d, run.dag_id, run.dag_run_id, ['failed']);
+      byRun.set(runKey(run.dag_id, run.dag_run_id), tis);
     });
     return runs.map((run) => {
       if (run.status !== 'failed') return run;
-      const tis = (byRun.get(keyOf(run.pipeline_id, run.run_id)) ?? []).filter((ti) =>
+      const tis = (byRun.get(runKey(run.pipeline_id, run.run_id)) ?? []).filter((ti) =>
         isFailedTaskState(ti.state),
       );
       return { ...run, ...summarizeFailure(tis) };
@@ -425,21 +512,16 @@ export class AirflowAdapter implements OrchestratorAdapter {
 
   /** Every task instance of a run (all pages; one entry per map index), optionally only some states. */
   private async taskInstances(
+    d: AirflowDialect,
     dagId: string,
     dagRunId: string,
     states?: string[],
-  ): Promise<AirflowTaskInstance[]> {
-    const page = await this.client.paginate(
-      `/dags/${seg(dagId)}/dagRuns/${seg(dagRunId)}/taskInstances`,
-      { state: states },
-      TaskInstanceCollectionSchema,
-      (p) => p.task_instances,
-      {
-        maxPages: this.maxPages,
-        notFound: this.runNotFound(dagId, dagRunId),
-        key: (ti) => `${ti.task_id}\u0000${ti.map_index}`,
-      },
-    );
+  ): Promise<TaskInstanceRecord[]> {
+    const page = await this.client.paginate(d.taskInstances(dagId, dagRunId, states), {
+      maxPages: this.maxPages,
+      notFound: this.runNotFound(dagId, dagRunId),
+      key: (ti) => `${ti.task_id}\u0000${ti.map_index}`,
+    });
     return page.items;
   }
 
@@ -461,7 +543,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** Only runs that have finished, at or after the instant (when one is given). */
-function finishedAtOrAfter(instant: Date | undefined): ((run: AirflowDagRun) => boolean) | undefined {
+function finishedAtOrAfter(instant: Date | undefined): ((run: RunRecord) => boolean) | undefined {
   if (instant === undefined) return undefined;
   const min = instant.getTime();
   return (run) => {

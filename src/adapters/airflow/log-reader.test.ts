@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { LogTail, readLogTail, renderContent, renderLogEvent, tokenEndOfLog } from './log-reader.js';
-import type { TaskLogResponse } from './schemas.js';
+import { LogTail, readLogTail, splitLines, tokenEndOfLog } from './log-reader.js';
+import type { LogChunk } from './records.js';
 
 const bytesOf = (lines: string[]): number => lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
 
@@ -44,60 +44,10 @@ describe('LogTail', () => {
   });
 });
 
-describe('rendering', () => {
-  it('renders a structured event with extras', () => {
-    const [line] = renderLogEvent({
-      event: 'DAG bundles loaded: dags-folder',
-      timestamp: '2025-09-11T17:44:52.567095Z',
-      level: 'info',
-      logger: 'airflow.dag_processing',
-      filename: 'manager.py',
-      lineno: 179,
-    });
-    assert.equal(
-      line,
-      '[2025-09-11T17:44:52.567095Z] INFO airflow.dag_processing - DAG bundles loaded: dags-folder filename=manager.py lineno=179',
-    );
-  });
-
-  it('renders bare events, multi-line events and tracebacks', () => {
-    assert.deepEqual(renderLogEvent({ event: '::group::Log message source details' }), [
-      '::group::Log message source details',
-    ]);
-    assert.deepEqual(renderLogEvent({ event: 'a\nb', timestamp: null, level: 'error' }), ['ERROR a', 'b']);
-    const lines = renderLogEvent({
-      event: 'Task failed with exception',
-      level: 'error',
-      error_detail: [
-        {
-          exc_type: 'ConnectionError',
-          exc_value: 'Connection timeout to inventory service',
-          frames: [{ filename: '/dags/sync.py', lineno: 12, name: 'fetch' }],
-        },
-        {
-          exc_type: 'ConnectTimeout',
-          exc_value: 'timed out',
-          is_cause: true,
-          frames: [],
-          exc_notes: ['note 1'],
-        },
-      ],
-    });
-    assert.deepEqual(lines, [
-      'ERROR Task failed with exception',
-      'Traceback (most recent call last):',
-      '  File "/dags/sync.py", line 12, in fetch',
-      'ConnectionError: Connection timeout to inventory service',
-      'Caused by:',
-      'ConnectTimeout: timed out',
-      'note 1',
-    ]);
-  });
-
-  it('accepts string content and string items', () => {
-    assert.deepEqual(renderContent('one\ntwo\n'), ['one', 'two']);
-    assert.deepEqual(renderContent(''), []);
-    assert.deepEqual(renderContent(['x', { event: 'y' }]), ['x', 'y']);
+describe('splitLines', () => {
+  it('splits on LF and CRLF without a trailing empty line', () => {
+    assert.deepEqual(splitLines('a\r\nb\nc\n'), ['a', 'b', 'c']);
+    assert.deepEqual(splitLines('one'), ['one']);
   });
 });
 
@@ -109,17 +59,35 @@ describe('continuation', () => {
     assert.equal(tokenEndOfLog(zipped), false);
     assert.equal(tokenEndOfLog('opaque-token'), null);
     assert.equal(tokenEndOfLog('!!!'), null);
+    // Airflow 2's itsdangerous URLSafeSerializer tokens: payload.signature, the payload is not encrypted.
+    const v1 = `${Buffer.from('{"end_of_log":true,"log_pos":16}').toString('base64url')}.c2lnbmF0dXJl`;
+    assert.equal(tokenEndOfLog(v1), true);
+  });
+
+  it('stops when the token says end_of_log, even when it is still sent (Airflow 2)', async () => {
+    const end = `${Buffer.from('{"end_of_log":true,"log_pos":3}').toString('base64url')}.sig`;
+    let calls = 0;
+    const result = await readLogTail(
+      async () => {
+        calls++;
+        return { lines: ['a', 'b'], continuation_token: end };
+      },
+      { maxBytes: 1000, maxChunks: 10 },
+    );
+    assert.equal(calls, 1);
+    assert.deepEqual(result.lines, ['a', 'b']);
+    assert.equal(result.complete, true);
   });
 
   it('follows tokens, bounds the tail and counts bytes', async () => {
     const all = Array.from({ length: 200 }, (_, i) => `line ${i}`);
     const tokens: (string | null)[] = [];
-    const fetch = async (token: string | null): Promise<TaskLogResponse> => {
+    const fetch = async (token: string | null): Promise<LogChunk> => {
       tokens.push(token);
       const start = token === null ? 0 : Number(token);
       const end = Math.min(all.length, start + 15);
       return {
-        content: all.slice(start, end).map((event) => ({ event })),
+        lines: all.slice(start, end),
         continuation_token: end < all.length ? String(end) : null,
       };
     };
@@ -137,21 +105,21 @@ describe('continuation', () => {
     const same = await readLogTail(
       async () => {
         calls++;
-        return { content: ['x'], continuation_token: 'same' };
+        return { lines: ['x'], continuation_token: 'same' };
       },
       { maxBytes: 1000, maxChunks: 50 },
     );
     assert.equal(calls, 2);
     assert.equal(same.complete, true);
 
-    const empty = await readLogTail(async (t) => ({ content: t ? [] : ['a'], continuation_token: 't' }), {
+    const empty = await readLogTail(async (t) => ({ lines: t ? [] : ['a'], continuation_token: 't' }), {
       maxBytes: 1000,
       maxChunks: 50,
     });
     assert.deepEqual(empty.lines, ['a']);
 
     let n = 0;
-    const endless = await readLogTail(async () => ({ content: [`l${n}`], continuation_token: String(++n) }), {
+    const endless = await readLogTail(async () => ({ lines: [`l${n}`], continuation_token: String(++n) }), {
       maxBytes: 1000,
       maxChunks: 5,
     });

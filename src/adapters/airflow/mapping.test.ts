@@ -1,35 +1,46 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RUN_STATUSES } from '../../core/status.js';
+import { likeSubstring } from './adapter.js';
 import {
   DAG_RUN_STATUS_TABLE,
   TASK_INSTANCE_STATUS_TABLE,
+  V1_DAG_RUN_STATUS_TABLE,
+  V1_RUN_TYPE_TABLE,
+  V1_STATUS,
+  V1_TASK_INSTANCE_STATUS_TABLE,
+  V2_STATUS,
   dagRunStatesFor,
   duration,
   importErrorMatchesDag,
   mapDagRunState,
   mapRunType,
   mapTaskInstanceState,
-  scheduleOf,
+  normalizeSchedule,
   summarizeFailure,
   summarizeImportError,
   toPipeline,
   toPipelineRun,
   toTaskRun,
+  type MappingContext,
 } from './mapping.js';
-import type { AirflowDag, AirflowDagRun, AirflowTaskInstance } from './schemas.js';
-import { likeSubstring } from './adapter.js';
+import type { DagRecord, RunRecord, TaskInstanceRecord } from './records.js';
+import { v1Dialect } from './v1/dialect.js';
+import { v2Dialect } from './v2/dialect.js';
 
-const ctx = { orchestrator: 'prod', baseUrl: 'https://airflow.example.com' };
+const base = 'https://airflow.example.com';
+const ctx: MappingContext = { orchestrator: 'prod', status: V2_STATUS, links: v2Dialect.links(base) };
+const ctxV1: MappingContext = { orchestrator: 'prod2', status: V1_STATUS, links: v1Dialect.links(base) };
 
-function dag(overrides: Partial<AirflowDag> = {}): AirflowDag {
+function dag(overrides: Partial<DagRecord> = {}): DagRecord {
   return {
     dag_id: 'daily_sales_etl',
     description: ' Loads sales ',
     is_paused: false,
+    is_stale: false,
     owners: ['data-eng'],
-    tags: [{ name: 'sales' }],
-    timetable_summary: '0 2 * * *',
+    tags: ['sales'],
+    schedule: '0 2 * * *',
     has_import_errors: false,
     fileloc: '/opt/airflow/dags/sales/daily_sales_etl.py',
     relative_fileloc: 'sales/daily_sales_etl.py',
@@ -38,7 +49,7 @@ function dag(overrides: Partial<AirflowDag> = {}): AirflowDag {
   };
 }
 
-function run(overrides: Partial<AirflowDagRun> = {}): AirflowDagRun {
+function run(overrides: Partial<RunRecord> = {}): RunRecord {
   return {
     dag_id: 'daily_sales_etl',
     dag_run_id: 'scheduled__2025-01-15T02:00:00+00:00',
@@ -53,9 +64,11 @@ function run(overrides: Partial<AirflowDagRun> = {}): AirflowDagRun {
   };
 }
 
-function ti(overrides: Partial<AirflowTaskInstance> = {}): AirflowTaskInstance {
+function ti(overrides: Partial<TaskInstanceRecord> = {}): TaskInstanceRecord {
   return {
     task_id: 'extract',
+    dag_id: 'daily_sales_etl',
+    dag_run_id: 'r1',
     map_index: -1,
     try_number: 1,
     max_tries: 0,
@@ -67,7 +80,7 @@ function ti(overrides: Partial<AirflowTaskInstance> = {}): AirflowTaskInstance {
   };
 }
 
-describe('status mapping', () => {
+describe('status mapping (Airflow 3)', () => {
   it('maps every DagRun state', () => {
     assert.equal(mapDagRunState('queued'), 'pending');
     assert.equal(mapDagRunState('running'), 'running');
@@ -98,6 +111,7 @@ describe('status mapping', () => {
     assert.equal(mapTaskInstanceState(undefined), 'pending');
     assert.equal(mapTaskInstanceState('none'), 'pending');
     assert.equal(mapTaskInstanceState('__proto__'), 'unknown');
+    assert.equal(mapTaskInstanceState('shutdown'), 'unknown', 'an Airflow 2 state is not an Airflow 3 one');
   });
 
   it('tables only use core statuses and cover the spec enums', () => {
@@ -129,6 +143,62 @@ describe('status mapping', () => {
   });
 });
 
+describe('status mapping (Airflow 2)', () => {
+  it('covers the 2.10 spec enums plus the states older 2.x servers send', () => {
+    for (const row of [...V1_DAG_RUN_STATUS_TABLE, ...V1_TASK_INSTANCE_STATUS_TABLE]) {
+      assert.ok((RUN_STATUSES as readonly string[]).includes(row.status));
+    }
+    assert.deepEqual(V1_DAG_RUN_STATUS_TABLE.map((r) => r.native).sort(), [
+      'failed',
+      'queued',
+      'running',
+      'success',
+    ]);
+    // TaskState in the 2.10 spec: null + 13 strings ("none" included); then sensing and shutdown (< 2.4 / < 2.7).
+    const natives = V1_TASK_INSTANCE_STATUS_TABLE.map((r) => r.native);
+    for (const state of [
+      null,
+      'success',
+      'running',
+      'failed',
+      'upstream_failed',
+      'skipped',
+      'up_for_retry',
+      'up_for_reschedule',
+      'queued',
+      'none',
+      'scheduled',
+      'deferred',
+      'removed',
+      'restarting',
+      'sensing',
+      'shutdown',
+    ])
+      assert.ok(natives.includes(state), String(state));
+    assert.equal(new Set(natives).size, natives.length);
+    const v1Only = V1_TASK_INSTANCE_STATUS_TABLE.filter((r) => r.note.startsWith('v1 only'));
+    assert.deepEqual(v1Only.map((r) => r.native).sort(), ['none', 'sensing', 'shutdown']);
+  });
+
+  it('maps the v1-only states and run types', () => {
+    assert.equal(V1_STATUS.taskInstance('none'), 'pending');
+    assert.equal(V1_STATUS.taskInstance(null), 'pending');
+    assert.equal(V1_STATUS.taskInstance('sensing'), 'running');
+    assert.equal(V1_STATUS.taskInstance('shutdown'), 'cancelled');
+    assert.equal(V1_STATUS.taskInstance('failed'), 'failed');
+    assert.equal(V1_STATUS.taskInstance('hasOwnProperty'), 'unknown');
+    assert.equal(V1_STATUS.runType('dataset_triggered'), 'event');
+    assert.equal(V1_STATUS.runType('asset_triggered'), 'unknown', 'an Airflow 3 run type');
+    assert.deepEqual(Object.keys(V1_RUN_TYPE_TABLE).sort(), [
+      'backfill',
+      'dataset_triggered',
+      'manual',
+      'scheduled',
+    ]);
+    assert.deepEqual(V1_STATUS.dagRunStatesFor(['running', 'pending']).sort(), ['queued', 'running']);
+  });
+});
+
 describe('entity mapping', () => {
   it('maps a DAG', () => {
     const p = toPipeline(ctx, dag(), null);
@@ -143,10 +213,19 @@ describe('entity mapping', () => {
       broken: null,
       url: 'https://airflow.example.com/dags/daily_sales_etl',
     });
-    assert.equal(scheduleOf({ timetable_summary: 'None' }), null);
-    assert.equal(scheduleOf({ timetable_summary: null }), null);
+    assert.equal(normalizeSchedule('None'), null);
+    assert.equal(normalizeSchedule(null), null);
+    assert.equal(toPipeline(ctx, dag({ schedule: 'None' }), null).schedule, null);
     const broken = toPipeline(ctx, dag({ has_import_errors: true }), null);
     assert.match(broken.broken?.error ?? '', /import error/);
+  });
+
+  it('links into the UI of each Airflow version', () => {
+    assert.equal(toPipeline(ctxV1, dag(), null).url, 'https://airflow.example.com/dags/daily_sales_etl/grid');
+    assert.equal(
+      toPipelineRun(ctxV1, run()).url,
+      'https://airflow.example.com/dags/daily_sales_etl/grid?dag_run_id=scheduled__2025-01-15T02%3A00%3A00%2B00%3A00',
+    );
   });
 
   it('maps a run with duration and url', () => {
@@ -169,15 +248,16 @@ describe('entity mapping', () => {
   });
 
   it('maps task instances (map index, tries, duration from dates)', () => {
-    const t = toTaskRun(ti({ map_index: 7, try_number: 2, max_tries: 1, state: 'up_for_retry' }));
+    const t = toTaskRun(ctx, ti({ map_index: 7, try_number: 2, max_tries: 1, state: 'up_for_retry' }));
     assert.equal(t.map_index, 7);
     assert.equal(t.max_tries, 2);
     assert.equal(t.status, 'running');
     assert.equal(t.duration_seconds, 2.5);
-    const none = toTaskRun(ti({ state: null, start_date: null, end_date: null }));
+    const none = toTaskRun(ctx, ti({ state: null, start_date: null, end_date: null }));
     assert.equal(none.map_index, null);
     assert.equal(none.native_status, 'none');
     assert.equal(none.status, 'pending');
+    assert.equal(toTaskRun(ctxV1, ti({ state: 'shutdown' })).status, 'cancelled');
     assert.equal(duration(1.26, 'a', '2025-01-01T00:00:00Z'), 1.3);
   });
 });
@@ -213,7 +293,6 @@ describe('import errors', () => {
     stack_trace:
       'Traceback (most recent call last):\n  File "x.py", line 3, in <module>\n    import vendor_sdk\nModuleNotFoundError: No module named \'vendor_sdk\'\n',
     bundle_name: 'dags-folder',
-    timestamp: '2025-01-01T00:00:00Z',
   };
   it('matches by relative or absolute file', () => {
     const d = dag({
@@ -229,6 +308,9 @@ describe('import errors', () => {
     );
     assert.ok(!importErrorMatchesDag(error, dag()));
     assert.ok(!importErrorMatchesDag({ ...error, bundle_name: 'other' }, d));
+    // Airflow 2: absolute file names, no bundles.
+    const v1Error = { ...error, filename: '/opt/dags/vendor/broken_vendor_sync.py', bundle_name: null };
+    assert.ok(importErrorMatchesDag(v1Error, { ...d, relative_fileloc: null, bundle_name: null }));
   });
   it('summarizes the traceback by its last line', () => {
     assert.equal(

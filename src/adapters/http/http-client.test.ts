@@ -4,7 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { MonitorError } from '../../core/errors.js';
-import { HttpClient, describeZodError, extractDetail, sanitizeText } from './http-client.js';
+import { rootCertificates } from 'node:tls';
+import {
+  HttpClient,
+  describeZodError,
+  extractDetail,
+  sanitizeText,
+  tlsConnectOptions,
+} from './http-client.js';
 import { mapWithConcurrency } from './concurrency.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -189,6 +196,16 @@ describe('helpers', () => {
     assert.equal(extractDetail('<html></html>'), null);
     assert.equal(extractDetail('plain text'), 'plain text');
     assert.equal(extractDetail('[1,2]'), null);
+  });
+
+  it('adds a configured CA to the default roots and turns verification off only when asked', () => {
+    assert.deepEqual(tlsConnectOptions(undefined), {});
+    assert.deepEqual(tlsConnectOptions({ caPem: null, verify: true }), {});
+    const withCa = tlsConnectOptions({ caPem: 'PEM', verify: true });
+    assert.equal(withCa.ca?.length, rootCertificates.length + 1);
+    assert.equal(withCa.ca?.at(-1), 'PEM');
+    assert.equal(withCa.rejectUnauthorized, undefined);
+    assert.deepEqual(tlsConnectOptions({ verify: false }), { rejectUnauthorized: false });
   });
 
   it('sanitizes', () => {

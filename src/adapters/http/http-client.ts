@@ -1,3 +1,4 @@
+import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import type { z } from 'zod';
@@ -54,7 +55,46 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
   /** Sockets per origin (default 16). */
   connections?: number;
+  /** TLS toward the server: extra trusted CAs (added to Node's default roots) and whether to verify at all. */
+  tls?: HttpTlsOptions;
+  /** Turns an error body into a short human message (default: `extractDetail`). */
+  detailExtractor?: (body: string) => string | null;
 }
+
+export interface HttpTlsOptions {
+  /** PEM bundle of CAs to trust in addition to the default root certificates. */
+  caPem?: string | null;
+  /** False only when configured explicitly: the server's certificate is then not checked at all. */
+  verify?: boolean;
+}
+
+/** undici `connect` options for the TLS settings: extra CAs are added to Node's roots, never replace them. */
+export function tlsConnectOptions(tls: HttpTlsOptions | undefined): {
+  ca?: string[];
+  rejectUnauthorized?: false;
+} {
+  const options: { ca?: string[]; rejectUnauthorized?: false } = {};
+  if (tls?.caPem) options.ca = [...rootCertificates, tls.caPem];
+  if (tls?.verify === false) options.rejectUnauthorized = false;
+  return options;
+}
+
+/** OpenSSL / Node verification failures: the server answered, but its certificate is not trusted. */
+const TLS_CERT_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+]);
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const RETRYABLE_CODES = new Set([
@@ -173,6 +213,7 @@ export class HttpClient {
   private readonly secrets: Set<string>;
   private readonly retryPolicy: RetryPolicy;
   private readonly maxResponseBytes: number;
+  private detailExtractor: (body: string) => string | null;
 
   constructor(options: HttpClientOptions) {
     this.name = options.name;
@@ -191,8 +232,9 @@ export class HttpClient {
     this.headers = { ...(options.headers ?? {}) };
     this.secrets = new Set((options.secrets ?? []).filter((s) => s.length >= 4));
     this.maxResponseBytes = options.maxResponseBytes ?? 32 * 1024 * 1024;
+    this.detailExtractor = options.detailExtractor ?? extractDetail;
     this.agent = new Agent({
-      connect: { timeout: options.timeoutMs },
+      connect: { timeout: options.timeoutMs, ...tlsConnectOptions(options.tls) },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       connections: options.connections ?? 16,
@@ -206,6 +248,11 @@ export class HttpClient {
       maxAttempts: options.maxRetries ?? 2,
       backoff: new ExponentialBackoff({ initialDelay: options.retryInitialDelayMs ?? 100, maxDelay: 2000 }),
     });
+  }
+
+  /** Replaces how error bodies are read (e.g. once the API dialect is known). */
+  setDetailExtractor(extractor: (body: string) => string | null): void {
+    this.detailExtractor = extractor;
   }
 
   /** Registers a value obtained at run time (e.g. an exchanged token) that must never be shown. */
@@ -288,7 +335,12 @@ export class HttpClient {
 
   /** The server's error detail, sanitized, redacted and trimmed to 300 characters. */
   detailOf(response: HttpResponse): string | null {
-    const detail = extractDetail(response.body);
+    let detail: string | null;
+    try {
+      detail = this.detailExtractor(response.body);
+    } catch {
+      detail = null;
+    }
     if (detail === null) return null;
     const text = sanitizeText(this.redact(detail), DETAIL_MAX);
     return text.length > 0 ? text : null;
@@ -391,6 +443,17 @@ export class HttpClient {
 
   private transportFailure(spec: HttpRequestSpec, error: unknown): unknown {
     if (!(error instanceof TransportError)) return error;
+    if (TLS_CERT_CODES.has(error.code)) {
+      return new MonitorError(
+        'upstream_unavailable',
+        `${this.name}: refused the TLS certificate of ${this.product} at ${this.host} (${sanitizeText(error.code, 60)}; ${this.describe(spec)}).`,
+        {
+          orchestrator: this.name,
+          hint: `if ${this.host} uses a private CA, set tls.ca_file for ${this.name} to that CA's PEM bundle (tls.verify: false turns checking off, not recommended)`,
+          cause: error,
+        },
+      );
+    }
     const reason = error.timedOut
       ? `no answer within ${this.timeoutMs} ms`
       : error.code === 'ECONNREFUSED'
