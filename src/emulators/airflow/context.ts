@@ -9,12 +9,24 @@ export interface Env {
   Variables: { user: string };
 }
 
+/** A user of the emulated deployment. A viewer may read but not trigger (v1 answers 403). */
+export interface AirflowUser {
+  username: string;
+  password: string;
+  /** Default 'admin'. */
+  role?: 'admin' | 'viewer';
+}
+
 export interface EmulatorContext {
   world: World;
   tokens: TokenIssuer;
   signer: Signer;
-  users: readonly { username: string; password: string }[];
+  users: readonly AirflowUser[];
+  /** Bearer tokens accepted as they are (v1 accepts them besides HTTP Basic). */
+  staticTokens: readonly string[];
   maximumPageLimit: number;
+  /** Airflow 2's [api] fallback_page_limit: what v1 `limit=0` means. */
+  fallbackPageLimit: number;
   logChunkBytes: number;
 }
 

@@ -11,6 +11,14 @@ export interface SortSpec<T> {
   primaryKey: (item: T) => SortValue;
 }
 
+export interface SortOptions {
+  /**
+   * Where rows with a null value go. `last` (Airflow 3's SortParam): last in both directions.
+   * `postgres` (Airflow 2's raw `ORDER BY x [DESC]` on PostgreSQL): last ascending, first descending.
+   */
+  nulls?: 'last' | 'postgres';
+}
+
 const MAX_SORT_PARAMS = 10;
 
 function compareValues(a: SortValue, b: SortValue): number {
@@ -22,10 +30,14 @@ function compareValues(a: SortValue, b: SortValue): number {
 
 /**
  * Airflow's SortParam: each `order_by` value may start with `-` (descending); unknown names are a 400.
- * Rows with a null value sort last in both directions, and the primary key breaks ties in the direction
- * of the first value.
+ * Rows with a null value sort last in both directions (unless `options.nulls` says otherwise), and the
+ * primary key breaks ties in the direction of the first value.
  */
-export function comparatorFor<T>(orderBy: readonly string[], spec: SortSpec<T>): (a: T, b: T) => number {
+export function comparatorFor<T>(
+  orderBy: readonly string[],
+  spec: SortSpec<T>,
+  options: SortOptions = {},
+): (a: T, b: T) => number {
   if (orderBy.length > MAX_SORT_PARAMS) {
     const list = `[${orderBy.map((v) => `'${v}'`).join(', ')}]`;
     throw badRequest(
@@ -38,16 +50,17 @@ export function comparatorFor<T>(orderBy: readonly string[], spec: SortSpec<T>):
     const get = spec.attrs[name];
     if (!get)
       throw badRequest(`Ordering with '${name}' is disallowed or the attribute does not exist on the model`);
-    return { get, sign: value.startsWith('-') ? -1 : 1 };
+    const sign = value.startsWith('-') ? -1 : 1;
+    return { get, sign, nullsFirst: options.nulls === 'postgres' && sign < 0 };
   });
   const pkSign = orderBy[0]?.startsWith('-') ? -1 : 1;
   return (a, b) => {
-    for (const { get, sign } of keys) {
+    for (const { get, sign, nullsFirst } of keys) {
       const x = get(a);
       const y = get(b);
       if (x === null || y === null) {
         if (x === y) continue;
-        return x === null ? 1 : -1;
+        return (x === null) === nullsFirst ? -1 : 1;
       }
       const c = compareValues(x, y);
       if (c !== 0) return sign * c;

@@ -183,8 +183,11 @@ export function inRange(value: number | null, range: TimeRange): boolean {
 const DATETIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt _](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?)?$/;
 
-/** pydantic's AwareDatetime: ISO-8601 with a timezone, or a Unix timestamp. Returns epoch ms or an error. */
-export function parseAwareDatetime(raw: string): number | { type: string; msg: string } {
+/**
+ * pydantic's AwareDatetime: ISO-8601 with a timezone, or a Unix timestamp. Returns epoch ms or an error.
+ * With `naiveAsUtc`, a datetime without a timezone is read as UTC (as Airflow 2's pendulum parsing does).
+ */
+export function parseAwareDatetime(raw: string, naiveAsUtc = false): number | { type: string; msg: string } {
   const text = raw.trim();
   if (/^-?\d+(\.\d+)?$/.test(text)) {
     const n = Number(text);
@@ -204,7 +207,7 @@ export function parseAwareDatetime(raw: string): number | { type: string; msg: s
   const daysInMonth = new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
   if (day < 1 || day > daysInMonth) return invalid('day value is outside expected range');
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return invalid('invalid time');
-  if (!z && !sign) return { type: 'timezone_aware', msg: 'Input should have timezone info' };
+  if (!z && !sign && !naiveAsUtc) return { type: 'timezone_aware', msg: 'Input should have timezone info' };
   const offsetMin = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) : 0;
   const ms = Math.floor(Number(`0.${frac || '0'}`) * 1000);
   return Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s), ms) - offsetMin * 60_000;

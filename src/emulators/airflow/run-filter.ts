@@ -4,7 +4,7 @@ import { HttpError } from './errors.js';
 import { inRange, rangeIsSet } from './params.js';
 import type { TimeRange } from './params.js';
 import { comparatorFor, page } from './ordering.js';
-import type { SortSpec } from './ordering.js';
+import type { SortOptions, SortSpec } from './ordering.js';
 import { durationSeconds } from './serializers.js';
 
 /** Filters shared by `GET …/dagRuns` and `POST /dags/~/dagRuns/list`. */
@@ -80,9 +80,23 @@ export const RUN_SORT: SortSpec<WorldRun> = {
   primaryKey: (r) => r.id,
 };
 
+/** How an API version orders runs: its sortable attributes, where nulls go, and which keys have a presorted list. */
+export interface RunOrdering {
+  spec: SortSpec<WorldRun>;
+  options?: SortOptions;
+  /** Public sort keys whose order is the world's id order or run_after order. */
+  presorted?: Record<string, 'id' | 'run_after'>;
+}
+
+/** Airflow 3's `/api/v2` run ordering. */
+export const V2_RUN_ORDERING: RunOrdering = {
+  spec: RUN_SORT,
+  presorted: { id: 'id', run_after: 'run_after' },
+};
+
 /**
  * One page of the runs of a DAG (or of all DAGs when `dagId` is null) and the number of matches.
- * Ordering all runs by id or run_after alone walks a presorted list instead of sorting.
+ * Ordering all runs by a presorted key alone (id, run_after) walks a presorted list instead of sorting.
  */
 export function pageOfRuns(
   world: World,
@@ -91,12 +105,13 @@ export function pageOfRuns(
   order: readonly string[],
   offset: number,
   limit: number,
+  ordering: RunOrdering = V2_RUN_ORDERING,
 ): { runs: WorldRun[]; total: number } {
-  const compare = comparatorFor(order, RUN_SORT);
+  const compare = comparatorFor(order, ordering.spec, ordering.options);
   const only = order.length === 1 ? (order[0] as string) : '';
-  const key = only.replace(/^-+/, '');
-  if (dagId === null && (key === 'id' || key === 'run_after')) {
-    const sorted = key === 'id' ? world.runs : world.runsByRunAfter;
+  const presorted = ordering.presorted?.[only.replace(/^-+/, '')];
+  if (dagId === null && presorted) {
+    const sorted = presorted === 'id' ? world.runs : world.runsByRunAfter;
     const matches = selectRuns(sorted, filter);
     const n = matches.length;
     const runs: WorldRun[] = [];

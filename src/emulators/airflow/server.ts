@@ -4,9 +4,11 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { World } from '../world/index.js';
-import type { EmulatorContext, Env } from './context.js';
+import type { AirflowUser, EmulatorContext, Env } from './context.js';
 import { HttpError, ValidationFailure } from './errors.js';
-import { authRoutes, requireAuth } from './routes/auth.js';
+import { installRequestHooks } from './hooks.js';
+import type { Faults, Latency, RecordedRequest, RequestHooks } from './hooks.js';
+import { authenticateV2, authRoutes, isPublicV2, requireAuth } from './routes/auth.js';
 import { dagRunRoutes } from './routes/dag-runs.js';
 import { dagRoutes } from './routes/dags.js';
 import { logRoutes } from './routes/logs.js';
@@ -14,34 +16,40 @@ import { metaRoutes } from './routes/meta.js';
 import { taskInstanceRoutes } from './routes/task-instances.js';
 import { Signer } from './signer.js';
 import { TokenIssuer } from './tokens.js';
+import { createAirflowV1App } from './v1/app.js';
+
+export type { RecordedRequest } from './hooks.js';
+
+/** `v2`: Airflow 3's public API (`/api/v2`, JWT from `/auth/token`). `v1`: Airflow 2.10's stable API (`/api/v1`, HTTP Basic). */
+export type AirflowApiVersion = 'v1' | 'v2';
 
 export interface AirflowEmulatorOptions {
   world: World;
+  /** Which Airflow to be. Default 'v2'. Each serves only its own API: the other prefix is a 404. */
+  apiVersion?: AirflowApiVersion;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0: a free port. */
   port?: number;
   /** Default [{ username: 'admin', password: 'admin' }]. */
-  users?: { username: string; password: string }[];
+  users?: AirflowUser[];
   /** Bearer tokens accepted as they are (as managed services issue them); never expire. */
   staticTokens?: string[];
-  /** Default 3600. */
+  /** v2 JWT lifetime. Default 3600. */
   tokenTtlSeconds?: number;
-  /** Added to every request. Default 0. */
-  latencyMs?: number;
+  /** Added to every request, or per request (to model slow endpoints). Default 0. */
+  latencyMs?: Latency;
+  /**
+   * Consulted for every request after the latency; a non-null answer is sent instead of the real route's
+   * (after authentication, except on public routes) and the request is recorded with its status.
+   */
+  faults?: Faults;
   /** Airflow's [api] maximum_page_limit. Default 100. */
   maximumPageLimit?: number;
-  /** Most bytes of log events per log response. Default 64 KiB. */
+  /** Airflow 2's [api] fallback_page_limit (v1 `limit=0`). Default 100. */
+  fallbackPageLimit?: number;
+  /** Most bytes of log per log response. Default 64 KiB. */
   logChunkBytes?: number;
-}
-
-export interface RecordedRequest {
-  method: string;
-  /** As received (percent-encoding kept), without the query. */
-  path: string;
-  /** Without the leading `?`. */
-  query: string;
-  status: number;
 }
 
 export interface AirflowEmulator {
@@ -59,15 +67,15 @@ export interface AirflowEmulator {
 export function createAirflowApp(
   ctx: EmulatorContext,
   record: (r: RecordedRequest) => void,
-  latencyMs: number,
+  hooks: number | Omit<RequestHooks, 'record'> = {},
 ): Hono<Env> {
   const app = new Hono<Env>();
-  app.use('*', async (c, next) => {
-    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
-    await next();
-    const url = new URL(c.req.url);
-    record({ method: c.req.method, path: url.pathname, query: url.search.slice(1), status: c.res.status });
-  });
+  const options = typeof hooks === 'number' ? { latencyMs: hooks } : hooks;
+  installRequestHooks(
+    app,
+    { ...options, record },
+    { isPublic: isPublicV2, authenticate: (c) => authenticateV2(ctx, c) },
+  );
   const auth = requireAuth(ctx);
   authRoutes(app, ctx);
   metaRoutes(app);
@@ -91,17 +99,28 @@ export function createAirflowApp(
 
 export async function startAirflowEmulator(options: AirflowEmulatorOptions): Promise<AirflowEmulator> {
   const secret = randomBytes(32).toString('hex');
-  const tokens = new TokenIssuer(secret, options.tokenTtlSeconds ?? 3600, options.staticTokens ?? []);
+  const staticTokens = options.staticTokens ?? [];
+  const tokens = new TokenIssuer(secret, options.tokenTtlSeconds ?? 3600, staticTokens);
   const ctx: EmulatorContext = {
     world: options.world,
     tokens,
     signer: new Signer(secret),
     users: options.users ?? [{ username: 'admin', password: 'admin' }],
+    staticTokens,
     maximumPageLimit: options.maximumPageLimit ?? 100,
+    fallbackPageLimit: options.fallbackPageLimit ?? 100,
     logChunkBytes: options.logChunkBytes ?? 64 * 1024,
   };
   const requests: RecordedRequest[] = [];
-  const app = createAirflowApp(ctx, (r) => requests.push(r), options.latencyMs ?? 0);
+  const record = (r: RecordedRequest) => void requests.push(r);
+  const hooks = {
+    ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
+    ...(options.faults === undefined ? {} : { faults: options.faults }),
+  };
+  const app =
+    options.apiVersion === 'v1'
+      ? createAirflowV1App(ctx, { ...hooks, record })
+      : createAirflowApp(ctx, record, hooks);
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, () =>

@@ -1,21 +1,33 @@
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { validateBody, parseJsonBody } from '../body.js';
 import type { EmulatorContext, Env } from '../context.js';
 import { HttpError } from '../errors.js';
 
-/** `Authorization: Bearer <JWT>` on every protected route, with Airflow 3's answers for each failure. */
+/** Routes of `/api/v2` (and the auth manager) that need no token. */
+const PUBLIC = new Set(['/api/v2/version', '/api/v2/monitor/health', '/auth/token']);
+
+export function isPublicV2(path: string): boolean {
+  return PUBLIC.has(path);
+}
+
+/** Checks `Authorization: Bearer <JWT>` with Airflow 3's answers for each failure; returns the user. */
+export function authenticateV2(ctx: EmulatorContext, c: Context<Env>): string {
+  const header = c.req.header('authorization')?.trim() ?? '';
+  const match = /^bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) throw new HttpError(401, 'Not authenticated', { 'WWW-Authenticate': 'Bearer' });
+  const check = ctx.tokens.check(match[1]);
+  if (!check.ok) {
+    throw check.reason === 'expired'
+      ? new HttpError(401, 'Token Expired')
+      : new HttpError(403, 'Invalid JWT token');
+  }
+  return check.username;
+}
+
+/** `Authorization: Bearer <JWT>` on every protected route. */
 export function requireAuth(ctx: EmulatorContext): MiddlewareHandler<Env> {
   return async (c, next) => {
-    const header = c.req.header('authorization')?.trim() ?? '';
-    const match = /^bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) throw new HttpError(401, 'Not authenticated', { 'WWW-Authenticate': 'Bearer' });
-    const check = ctx.tokens.check(match[1]);
-    if (!check.ok) {
-      throw check.reason === 'expired'
-        ? new HttpError(401, 'Token Expired')
-        : new HttpError(403, 'Invalid JWT token');
-    }
-    c.set('user', check.username);
+    c.set('user', authenticateV2(ctx, c));
     await next();
   };
 }
