@@ -9,6 +9,7 @@ test('accepts the ids real orchestrators use', () => {
     'scheduled__2026-11-24T02:00:00+00:00',
     'my-flow/prod deployment',
     'team.group.task_1',
+    'process_partition[2026-11-24]',
     '0b1c6f9e-3f7a-4b8e-9d7a-2f1e5c3b7a10',
   ]) {
     assert.equal(assertSafeId(id, 'id'), id);

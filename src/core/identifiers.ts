@@ -4,8 +4,9 @@ import { MonitorError } from './errors.js';
 export const MAX_ID_LENGTH = 250;
 
 // Letters, digits and the punctuation real orchestrators use in ids:
-// Airflow `[\w.-]` (+ `:` `+` in run ids), Prefect `flow/deployment` and spaces, Dagster UUIDs.
-const ALLOWED = /^[\p{L}\p{N}_.\-/:+@ ]+$/u;
+// Airflow `[\w.-]` (+ `:` `+` in run ids), Prefect `flow/deployment` and spaces, Dagster UUIDs and
+// dynamic step keys (`op[key]`).
+const ALLOWED = /^[\p{L}\p{N}_.\-/:+@ [\]]+$/u;
 
 /**
  * Rejects ids that no orchestrator could accept and that would be dangerous in a URL path:
@@ -13,7 +14,7 @@ const ALLOWED = /^[\p{L}\p{N}_.\-/:+@ ]+$/u;
  * Checked before any upstream request is made.
  */
 export function assertSafeId(value: string, field: string): string {
-  const hint = `${field} must be 1-${MAX_ID_LENGTH} letters, digits or _ . - / : + @ characters`;
+  const hint = `${field} must be 1-${MAX_ID_LENGTH} letters, digits or _ . - / : + @ [ ] characters`;
   if (value.length === 0 || value.length > MAX_ID_LENGTH) {
     throw new MonitorError('invalid_input', `${field} is ${value.length === 0 ? 'empty' : 'too long'}.`, {
       hint,
