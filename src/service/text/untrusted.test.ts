@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { redactSecrets } from './redact.js';
+import { isSecretKey, redactSecrets, secretVariants } from './redact.js';
 import { sanitizeLine } from './sanitize.js';
 
 test('sanitize strips ANSI, control, bidi and zero-width characters', () => {
@@ -34,4 +34,59 @@ test('redact removes credential shapes and known secrets', () => {
     redactSecrets('Connection timeout to inventory service'),
     'Connection timeout to inventory service',
   );
+});
+
+test('configured secrets are redacted in their encoded forms too', () => {
+  const secret = 'pa ss/w+rd&1';
+  const variants = secretVariants(secret);
+  assert.ok(variants.includes(encodeURIComponent(secret)));
+  assert.ok(variants.includes(Buffer.from(secret).toString('base64')));
+  for (const v of variants) assert.equal(redactSecrets(`x ${v} y`, [secret]), 'x [REDACTED] y', v);
+  // Too short to be told apart from ordinary text: left to the shape rules.
+  assert.equal(redactSecrets('abc is fine', ['abc']), 'abc is fine');
+});
+
+test('which keys name secrets', () => {
+  for (const k of [
+    'password',
+    'DB_PASSWORD',
+    'dbPassword',
+    'api_key',
+    'apiKey',
+    'x-api-key',
+    'client_secret',
+    'AccountKey',
+    'SharedAccessKey',
+    'access_token',
+    'refresh_token',
+    'aws_secret_access_key',
+    'stripe.secretKey',
+    'session_id',
+    'secret_id',
+    'X-Amz-Signature',
+    'PGPASSWORD',
+    'SNOWFLAKE_PRIVATE_KEY_PASSPHRASE',
+  ]) {
+    assert.ok(isSecretKey(k), k);
+  }
+  for (const k of [
+    'author',
+    'tokenizer',
+    'max_tokens',
+    'passed',
+    'token_uri',
+    'token_type',
+    'password_file',
+    'secret_name',
+    'private_key_id',
+    'PWD',
+    'keyword',
+    'key_count',
+    'bypass',
+    'secretary',
+    'user',
+    'host',
+  ]) {
+    assert.ok(!isSecretKey(k), k);
+  }
 });
