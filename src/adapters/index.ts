@@ -1,7 +1,8 @@
 import type { OrchestratorAdapter } from '../core/adapter.js';
 import type { OrchestratorConfig } from '../core/config.js';
-import { MonitorError } from '../core/errors.js';
 import { AirflowAdapter } from './airflow/index.js';
+import { DagsterAdapter } from './dagster/index.js';
+import { PrefectAdapter } from './prefect/index.js';
 
 /** One adapter per configured orchestrator, chosen by its type. */
 export function createAdapter(config: OrchestratorConfig): OrchestratorAdapter {
@@ -9,22 +10,12 @@ export function createAdapter(config: OrchestratorConfig): OrchestratorAdapter {
     case 'airflow':
       return new AirflowAdapter(config);
     case 'dagster':
+      return new DagsterAdapter(config);
     case 'prefect':
-      throw new MonitorError('unsupported', `${config.name}: ${config.type} is not supported yet.`, {
-        orchestrator: config.name,
-        hint: 'only Airflow 3 orchestrators can be configured for now',
-      });
-    default: {
-      const unknown: never = config.type;
-      throw new MonitorError(
-        'invalid_input',
-        `${config.name}: unknown orchestrator type ${String(unknown)}.`,
-        {
-          orchestrator: config.name,
-        },
-      );
-    }
+      return new PrefectAdapter(config);
   }
 }
 
 export { AirflowAdapter } from './airflow/index.js';
+export { DagsterAdapter } from './dagster/index.js';
+export { PrefectAdapter } from './prefect/index.js';

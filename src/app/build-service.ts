@@ -20,6 +20,7 @@ export function buildService(
     text: new UntrustedText(settings.orchestrators.flatMap(secretsOf)),
     triggers: settings.triggers,
     now,
+    readCacheTtlMs: ttlMs,
     logger,
   });
 }

@@ -17,7 +17,9 @@ export async function measureBigLog(rttMs: number) {
       const runId = (status.structuredContent as { latest_run: { run_id: string } }).latest_run.run_id;
       const before = currentRssMiB(server.pid);
       scenario.emulator.resetRequests();
-      const call = await timed(() => server.call('get_task_logs', { pipeline_id: scenario.failingDag, run_id: runId }));
+      const call = await timed(() =>
+        server.call('get_task_logs', { pipeline_id: scenario.failingDag, run_id: runId }),
+      );
       const structured = call.value.structuredContent as { bytes_read: number; truncated: boolean };
       return {
         log_bytes_read: structured.bytes_read,

@@ -4,7 +4,9 @@ import { CLI } from './server-session.js';
 import { median, percentile } from './stats.js';
 
 /** Time from spawning the CLI to the first tools/list answered, over `repeats` fresh processes. */
-export async function measureColdStart(repeats: number): Promise<{ median_ms: number; p95_ms: number; samples: number[] }> {
+export async function measureColdStart(
+  repeats: number,
+): Promise<{ median_ms: number; p95_ms: number; samples: number[] }> {
   const samples: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const start = performance.now();
@@ -12,7 +14,11 @@ export async function measureColdStart(repeats: number): Promise<{ median_ms: nu
       command: process.execPath,
       args: [CLI],
       // Nothing listens there: startup must not need the orchestrator.
-      env: { PATH: process.env.PATH ?? '', AIRFLOW_URL: 'http://127.0.0.1:9', PIPELINE_MONITOR_LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        AIRFLOW_URL: 'http://127.0.0.1:9',
+        PIPELINE_MONITOR_LOG_LEVEL: 'warn',
+      },
       stderr: 'inherit',
     });
     const client = new Client({ name: 'cold-start', version: '1.0.0' });

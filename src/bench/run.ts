@@ -20,7 +20,10 @@ const { values } = parseArgs({
   },
 });
 const rttMs = Number(values['rtt-ms']);
-const scales = (values.scales ?? '').split(',').map(Number).filter((n) => n > 0);
+const scales = (values.scales ?? '')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const repeats = Math.max(1, Number(values.repeats));
 const totalRuns = Number(values['total-runs']);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -35,8 +38,15 @@ interface ToolFigure {
 }
 
 const figures: ToolFigure[] = [];
-const baselines: { scale: number; requests: number; wall_ms: number; tokens: number; failed_seen: number }[] = [];
-const scaleFacts: { scale: number; runs: number; failures: number; peak_rss_mib: number; cache_reuse_requests: number }[] = [];
+const baselines: { scale: number; requests: number; wall_ms: number; tokens: number; failed_seen: number }[] =
+  [];
+const scaleFacts: {
+  scale: number;
+  runs: number;
+  failures: number;
+  peak_rss_mib: number;
+  cache_reuse_requests: number;
+}[] = [];
 const targets: Target[] = [];
 const largest = Math.max(...scales);
 
@@ -47,7 +57,8 @@ for (const scale of scales) {
   const server = await startBenchServer(scenario, 0);
   try {
     const first = await server.call('list_failed_pipelines', { hours: 24, limit: 50 });
-    const failure = (first.structuredContent as { failures: { pipeline_id: string; run_id: string }[] }).failures[0];
+    const failure = (first.structuredContent as { failures: { pipeline_id: string; run_id: string }[] })
+      .failures[0];
     if (!failure) throw new Error('the scale world has no failure');
     const calls: [string, Record<string, unknown>][] = [
       ['list_failed_pipelines', { hours: 24, limit: 50 }],
@@ -81,7 +92,13 @@ for (const scale of scales) {
     await cached.call('list_failed_pipelines', { hours: 24, limit: 50 });
     const reuse = scenario.emulator.requests.length;
     await cached.close();
-    scaleFacts.push({ scale, runs: scenario.runs, failures: scenario.failures, peak_rss_mib: peak, cache_reuse_requests: reuse });
+    scaleFacts.push({
+      scale,
+      runs: scenario.runs,
+      failures: scenario.failures,
+      peak_rss_mib: peak,
+      cache_reuse_requests: reuse,
+    });
 
     log(`scale ${scale}: naive baseline …`);
     const naive = await timed(() => naiveFailedInLastDay(scenario.emulator.url, BENCH_USER));
@@ -128,16 +145,39 @@ targets.push(
 
 const out = process.stdout;
 out.write(`\npipeline-monitor-mcp benchmark — RTT ${rttMs} ms per upstream request, tokens: ${TOKENIZER}\n`);
-out.write(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n\n`);
+out.write(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n\n`,
+);
 out.write(
   renderTable(
     ['scale', 'tool', 'requests', 'median ms', 'p95 ms', 'tokens'],
-    figures.map((f) => [f.scale, f.tool, f.requests, f.wall_ms_median.toFixed(0), f.wall_ms_p95.toFixed(0), f.tokens]),
+    figures.map((f) => [
+      f.scale,
+      f.tool,
+      f.requests,
+      f.wall_ms_median.toFixed(0),
+      f.wall_ms_p95.toFixed(0),
+      f.tokens,
+    ]),
   ) + '\n\n',
 );
 out.write(
   renderTable(
-    ['scale', 'runs', 'failures', 'ours: req', 'naive: req', 'ratio', 'ours: ms', 'naive: ms', 'ratio', 'ours: tok', 'naive: tok', 'peak RSS MiB', 'repeat req'],
+    [
+      'scale',
+      'runs',
+      'failures',
+      'ours: req',
+      'naive: req',
+      'ratio',
+      'ours: ms',
+      'naive: ms',
+      'ratio',
+      'ours: tok',
+      'naive: tok',
+      'peak RSS MiB',
+      'repeat req',
+    ],
     scaleFacts.map((s) => {
       const ours = figures.find((f) => f.scale === s.scale && f.tool === 'list_failed_pipelines');
       const base = baselines.find((b) => b.scale === s.scale);
@@ -160,8 +200,15 @@ out.write(
   ) + '\n\n',
 );
 out.write(`cold start: median ${cold.median_ms.toFixed(0)} ms, p95 ${cold.p95_ms.toFixed(0)} ms\n`);
-out.write(`50 MB log: ${big.tokens} tokens, ${big.requests} requests, ${big.wall_ms.toFixed(0)} ms, RSS +${big.rss_growth_mib.toFixed(0)} MiB\n\n`);
-out.write(renderTable(['target', 'limit', 'measured', 'met'], targets.map((t) => [t.name, t.limit, t.measured, t.met ? 'yes' : 'NO'])) + '\n');
+out.write(
+  `50 MB log: ${big.tokens} tokens, ${big.requests} requests, ${big.wall_ms.toFixed(0)} ms, RSS +${big.rss_growth_mib.toFixed(0)} MiB\n\n`,
+);
+out.write(
+  renderTable(
+    ['target', 'limit', 'measured', 'met'],
+    targets.map((t) => [t.name, t.limit, t.measured, t.met ? 'yes' : 'NO']),
+  ) + '\n',
+);
 
 writeFileSync(
   values.out ?? 'bench/results.json',

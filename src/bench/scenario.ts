@@ -21,7 +21,15 @@ export async function startScenario(scale: number, runsPerDag: number, rttMs: nu
   const world = createScaleWorld({ dags: scale, runsPerDag, failedInLastDay: failures });
   const emulator = await startAirflowEmulator({ world, users: [BENCH_USER], latencyMs: rttMs });
   const failingDag = scaleDagId(scaleFailedIndexes(scale, failures)[0] ?? 0);
-  return { scale, runs: world.runs.length, failures, world, emulator, failingDag, close: () => emulator.close() };
+  return {
+    scale,
+    runs: world.runs.length,
+    failures,
+    world,
+    emulator,
+    failingDag,
+    close: () => emulator.close(),
+  };
 }
 
 export function serverEnv(emulator: AirflowEmulator, cacheTtlMs: number | null): Record<string, string> {
@@ -33,6 +41,9 @@ export function serverEnv(emulator: AirflowEmulator, cacheTtlMs: number | null):
   };
 }
 
-export async function startBenchServer(scenario: Scenario, cacheTtlMs: number | null): Promise<ServerSession> {
+export async function startBenchServer(
+  scenario: Scenario,
+  cacheTtlMs: number | null,
+): Promise<ServerSession> {
   return startServer(serverEnv(scenario.emulator, cacheTtlMs));
 }

@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import type { runSchema, unavailableSchema } from './schemas.js';
+import type { digestSchema, runSchema, unavailableSchema } from './schemas.js';
 
 type Run = z.infer<typeof runSchema>;
 
@@ -43,4 +43,18 @@ export function untrusted(label: string, lines: readonly string[]): string {
 
 export function unavailableNote(unavailable: z.infer<typeof unavailableSchema>): string[] {
   return unavailable.map((u) => `⚠ ${u.orchestrator} did not answer: ${u.reason}`);
+}
+
+/** A failure digest as a few lines: where it failed, the kind of failure, and the untrusted error text. */
+export function digestLines(digest: NonNullable<z.infer<typeof digestSchema>>, withStack = false): string[] {
+  const where = digest.failed_task
+    ? `Failed task: ${digest.failed_task}${digest.map_index !== null && digest.map_index >= 0 ? `[${digest.map_index}]` : ''} (try ${digest.try_number ?? '?'})`
+    : 'Failed task: unknown';
+  const text = [
+    ...(digest.error_line ? [digest.error_line] : []),
+    ...digest.causes.map((c) => `caused by ${c}`),
+    ...digest.context,
+    ...(withStack ? digest.stack.slice(-4) : []),
+  ];
+  return [`${where}; class: ${digest.class}`, ...(text.length ? [untrusted('task log', text)] : [])];
 }

@@ -46,14 +46,36 @@ export const pipelineSchema = z.object({
   url: z.string().nullable(),
 });
 
+export const failureClass = z.enum([
+  'timeout',
+  'connection',
+  'auth',
+  'oom_or_killed',
+  'data_quality',
+  'upstream_failed',
+  'code_error',
+  'unknown',
+]);
+
+export const extractedErrorFields = {
+  class: failureClass,
+  exception_type: z.string().nullable(),
+  causes: z.array(z.string()).describe('Chained exceptions below the error, outermost first'),
+  context: z.array(z.string()).describe('Log lines around the error that explain it'),
+  stack: z.array(z.string()).describe('Innermost frames'),
+};
+
 export const digestSchema = z
   .object({
     failed_task: z.string().nullable(),
     map_index: z.number().nullable(),
     try_number: z.number().nullable(),
     error_line: z.string().nullable(),
-    exception_type: z.string().nullable(),
-    stack: z.array(z.string()),
+    ...extractedErrorFields,
+    signature: z.string().nullable().describe('Same value = same cause, across pipelines'),
+    trimmed: z.boolean(),
   })
   .nullable()
-  .describe('Why the run failed: root-cause task and the error from the end of its log (untrusted text)');
+  .describe(
+    'Why the run failed: root-cause task, error class and the error from the end of its log (untrusted text)',
+  );

@@ -9,5 +9,7 @@ export interface ServiceContext {
   text: UntrustedText;
   triggers: TriggerSettings;
   now: () => Date;
+  /** How long identical reads are reused (0 = never). */
+  readCacheTtlMs: number;
   logger: Logger;
 }

@@ -1,16 +1,20 @@
 import type { OrchestratorAdapter } from '../core/adapter.js';
 import { isMonitorError } from '../core/errors.js';
-import { READ_CACHE_TTL_MS } from './cached-adapter.js';
+import type { TtlCache } from './ttl-cache.js';
 import type { Pipeline, PipelineRun } from '../core/model.js';
 import type { ServiceContext } from './context.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { digestFailure, type FailureDigest } from './digest/failure-digest.js';
+import { digestFailure, type FailureClass, type FailureDigest } from './digest/failure-digest.js';
+import { groupFailures } from './digest/group-failures.js';
+import { mapWithConcurrency } from '../core/concurrency.js';
 import { fanOut, type Unavailable } from './fan-out.js';
 import { presentRun } from './present.js';
 import type { RunView } from './views.js';
 
 export interface ListFailuresInput {
   hours: number;
+  /** How many failures get a log-based digest (newest failure of each pipeline first). */
+  digests: number;
   owner?: string;
   orchestrator?: string;
   limit: number;
@@ -30,6 +34,15 @@ export interface FailedPipelineCount {
   last_failed_at: string | null;
 }
 
+export interface FailureCause {
+  signature: string | null;
+  class: FailureClass;
+  error_line: string | null;
+  failures: number;
+  /** `<orchestrator>:<pipeline_id>` of every pipeline in the group. */
+  pipelines: string[];
+}
+
 export interface ListFailuresResult {
   window_hours: number;
   since: string;
@@ -37,6 +50,10 @@ export interface ListFailuresResult {
   /** Every pipeline with a failure in the window, even when `failures` was cut to `limit`. */
   failed_pipelines: FailedPipelineCount[];
   failures: FailureEntry[];
+  /** Digested failures grouped by cause, largest group first: one cause breaking many pipelines shows as one line. */
+  causes: FailureCause[];
+  /** How many failures were digested (read from logs) to find causes. */
+  digested: number;
   truncated: boolean;
   next_cursor: string | null;
   /** True when an orchestrator had more failed runs than the sweep reads; the counts are then lower bounds. */
@@ -44,38 +61,33 @@ export interface ListFailuresResult {
   unavailable: Unavailable[];
 }
 
-const WINDOW_GRANULARITY_MS = READ_CACHE_TTL_MS;
+const DIGEST_CONCURRENCY = 6;
 
 /** Upper bound on failed runs read per orchestrator in one sweep. */
 export const MAX_FAILED_RUNS_PER_ORCHESTRATOR = 5000;
-/** How many of the newest failures get a log-based digest (each costs one log read). */
-export const DIGESTED_FAILURES = 10;
+
+export interface Sweep {
+  since: Date;
+  rows: Row[];
+  incomplete: boolean;
+  unavailable: Unavailable[];
+}
+
+/** Reuses a sweep for the read cache's TTL, keyed by its question (not by the clock), so repeats cost nothing. */
+export type SweepCache = TtlCache<Sweep>;
 
 export async function listFailures(
   ctx: ServiceContext,
   input: ListFailuresInput,
+  cache?: SweepCache,
 ): Promise<ListFailuresResult> {
-  // Rounded down to the read cache's granularity so repeated questions share one sweep.
-  const since = new Date(
-    Math.floor((ctx.now().getTime() - input.hours * 3600_000) / WINDOW_GRANULARITY_MS) *
-      WINDOW_GRANULARITY_MS,
-  );
   const filters = { hours: input.hours, owner: input.owner, orchestrator: input.orchestrator };
   const offset = decodeCursor(input.cursor, filters);
   const adapters = ctx.registry.select(input.orchestrator);
-
-  const { results, unavailable } = await fanOut(adapters, (adapter) => sweep(adapter, since, input.owner));
-  const rows: { adapter: OrchestratorAdapter; run: PipelineRun; owners: string[] }[] = [];
-  let incomplete = false;
-  for (const { adapter, value } of results) {
-    incomplete ||= value.truncated;
-    for (const run of value.runs) {
-      const pipeline = value.pipelines.get(run.pipeline_id);
-      if (input.owner && !pipeline) continue;
-      rows.push({ adapter, run, owners: pipeline?.owners ?? [] });
-    }
-  }
-  rows.sort((a, b) => (b.run.finished_at ?? '').localeCompare(a.run.finished_at ?? ''));
+  const run = () => sweepAll(ctx, adapters, input);
+  const { since, rows, incomplete, unavailable } = await (cache
+    ? cache.get(JSON.stringify(filters), run)
+    : run());
 
   const counts = new Map<string, FailedPipelineCount>();
   for (const { run } of rows) {
@@ -90,15 +102,25 @@ export async function listFailures(
     counts.set(key, entry);
   }
 
+  const digests = await digestFailures(ctx, pickForDigest(rows, input.digests));
   const page = rows.slice(offset, offset + input.limit);
-  const failures = await Promise.all(
-    page.map(async ({ adapter, run, owners }, i): Promise<FailureEntry> => {
-      const digest = i < DIGESTED_FAILURES ? await safeDigest(ctx, adapter, run) : null;
-      const view = presentRun(run, ctx.text);
-      if (digest?.error_line) view.error_message = digest.error_line;
-      return { ...view, owners, failed_at: run.finished_at, digest };
-    }),
-  );
+  const failures = page.map(({ run, owners }): FailureEntry => {
+    const digest = digests.get(runKey(run)) ?? null;
+    const view = presentRun(run, ctx.text);
+    if (digest?.error_line) view.error_message = digest.error_line;
+    return { ...view, owners, failed_at: run.finished_at, digest };
+  });
+  const causes = groupFailures(
+    [...digests].flatMap(([key, d]) =>
+      d ? [{ key, signature: d.signature, class: d.class, error_line: d.error_line }] : [],
+    ),
+  ).map((g) => ({
+    signature: g.signature,
+    class: g.class,
+    error_line: g.error_line,
+    failures: g.count,
+    pipelines: [...new Set(g.keys.map((k) => k.slice(0, k.lastIndexOf('\u0000')).replace('\u0000', ':')))],
+  }));
   const end = offset + page.length;
   return {
     window_hours: input.hours,
@@ -106,11 +128,34 @@ export async function listFailures(
     total_failures: rows.length,
     failed_pipelines: [...counts.values()],
     failures,
+    causes,
+    digested: [...digests.values()].filter(Boolean).length,
     truncated: end < rows.length,
     next_cursor: end < rows.length ? encodeCursor(end, filters) : null,
     incomplete,
     unavailable,
   };
+}
+
+async function sweepAll(
+  ctx: ServiceContext,
+  adapters: OrchestratorAdapter[],
+  input: ListFailuresInput,
+): Promise<Sweep> {
+  const since = new Date(ctx.now().getTime() - input.hours * 3600_000);
+  const { results, unavailable } = await fanOut(adapters, (adapter) => sweep(adapter, since, input.owner));
+  const rows: Row[] = [];
+  let incomplete = false;
+  for (const { adapter, value } of results) {
+    incomplete ||= value.truncated;
+    for (const run of value.runs) {
+      const pipeline = value.pipelines.get(run.pipeline_id);
+      if (input.owner && !pipeline) continue;
+      rows.push({ adapter, run, owners: pipeline?.owners ?? [] });
+    }
+  }
+  rows.sort((a, b) => (b.run.finished_at ?? '').localeCompare(a.run.finished_at ?? ''));
+  return { since, rows, incomplete, unavailable };
 }
 
 async function sweep(adapter: OrchestratorAdapter, since: Date, owner: string | undefined) {
@@ -132,6 +177,34 @@ async function sweep(adapter: OrchestratorAdapter, since: Date, owner: string | 
     truncated: runs.truncated,
     pipelines: new Map<string, Pipeline>(pipelines.map((p) => [p.pipeline_id, p])),
   };
+}
+
+function runKey(run: PipelineRun): string {
+  return `${run.orchestrator}\u0000${run.pipeline_id}\u0000${run.run_id}`;
+}
+
+type Row = { adapter: OrchestratorAdapter; run: PipelineRun; owners: string[] };
+
+/** The newest failure of each pipeline first (causes across pipelines matter most), then older ones. */
+function pickForDigest(rows: readonly Row[], count: number): Row[] {
+  const seen = new Set<string>();
+  const firsts: Row[] = [];
+  const rest: Row[] = [];
+  for (const row of rows) {
+    const pipeline = `${row.run.orchestrator}\u0000${row.run.pipeline_id}`;
+    (seen.has(pipeline) ? rest : firsts).push(row);
+    seen.add(pipeline);
+  }
+  return [...firsts, ...rest].slice(0, count);
+}
+
+async function digestFailures(ctx: ServiceContext, rows: Row[]): Promise<Map<string, FailureDigest | null>> {
+  const out = new Map<string, FailureDigest | null>();
+  const results = await mapWithConcurrency(rows, DIGEST_CONCURRENCY, (row) =>
+    safeDigest(ctx, row.adapter, row.run),
+  );
+  rows.forEach((row, i) => out.set(runKey(row.run), results[i] ?? null));
+  return out;
 }
 
 async function safeDigest(ctx: ServiceContext, adapter: OrchestratorAdapter, run: PipelineRun) {

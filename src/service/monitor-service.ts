@@ -1,6 +1,7 @@
 import type { ServiceContext } from './context.js';
-import { listFailures, type ListFailuresInput } from './list-failures.js';
+import { listFailures, type ListFailuresInput, type SweepCache } from './list-failures.js';
 import { listPipelines, type CatalogCache, type ListPipelinesInput } from './list-pipelines.js';
+import { getHealthSummary } from './health-summary.js';
 import { getPipelineHistory } from './pipeline-history.js';
 import { getPipelineStatus } from './pipeline-status.js';
 import { getRunDetails } from './run-details.js';
@@ -15,9 +16,11 @@ export const CATALOG_TTL_MS = 30_000;
 export class MonitorService {
   private readonly catalog: CatalogCache;
   private readonly triggerLocks: TriggerLocks = new Map();
+  private readonly sweeps: SweepCache;
 
   constructor(readonly ctx: ServiceContext) {
     this.catalog = new TtlCache(CATALOG_TTL_MS);
+    this.sweeps = new TtlCache(ctx.readCacheTtlMs, Date.now, 64);
   }
 
   get triggersEnabled(): boolean {
@@ -33,7 +36,11 @@ export class MonitorService {
   }
 
   listFailures(input: ListFailuresInput) {
-    return listFailures(this.ctx, input);
+    return listFailures(this.ctx, input, this.sweeps);
+  }
+
+  getHealthSummary(input: { hours: number; owner?: string; orchestrator?: string }) {
+    return getHealthSummary(this.ctx, input, this.sweeps);
   }
 
   getPipelineStatus(pipelineId: string) {
@@ -55,6 +62,7 @@ export class MonitorService {
   async triggerPipeline(input: TriggerInput) {
     const result = await triggerPipeline(this.ctx, this.triggerLocks, input);
     this.catalog.clear();
+    this.sweeps.clear();
     return result;
   }
 

@@ -11,11 +11,11 @@ export interface DemoSession {
  * For a test file or suite: the demo world on 127.0.0.1 and the built CLI connected to it over stdio,
  * started before the tests and closed after. Read the fields inside tests, not at definition time.
  */
-export function useDemoSession(extraEnv: Record<string, string> = {}): DemoSession {
+export function useDemoSession(options: { triggers?: boolean } = {}): DemoSession {
   const session = {} as DemoSession;
   before(async () => {
     session.world = await startDemoWorld();
-    session.mcp = await connectCli({ ...demoEnvironment(session.world), ...extraEnv });
+    session.mcp = await connectCli(demoEnvironment(session.world, options));
   });
   after(async () => {
     await session.mcp?.close();

@@ -12,7 +12,7 @@ import {
   sanitizeText,
   tlsConnectOptions,
 } from './http-client.js';
-import { mapWithConcurrency } from './concurrency.js';
+import { mapWithConcurrency } from '../../core/concurrency.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -12,4 +12,4 @@ export {
   type QueryScalar,
   type QueryValue,
 } from './http-client.js';
-export { mapWithConcurrency } from './concurrency.js';
+export { mapWithConcurrency } from '../../core/concurrency.js';

@@ -28,13 +28,18 @@ export async function naiveFailedInLastDay(
   const { access_token } = (await tokenResponse.json()) as { access_token: string };
   const get = async (path: string): Promise<unknown> => {
     requests++;
-    const response = await fetch(`${baseUrl}/api/v2${path}`, { headers: { authorization: `Bearer ${access_token}` } });
+    const response = await fetch(`${baseUrl}/api/v2${path}`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
     return response.json();
   };
 
   const dagIds: string[] = [];
   for (let offset = 0; ; offset += 100) {
-    const page = (await get(`/dags?limit=100&offset=${offset}`)) as { dags: { dag_id: string }[]; total_entries: number };
+    const page = (await get(`/dags?limit=100&offset=${offset}`)) as {
+      dags: { dag_id: string }[];
+      total_entries: number;
+    };
     dagIds.push(...page.dags.map((d) => d.dag_id));
     if (page.dags.length === 0 || dagIds.length >= page.total_entries) break;
   }
@@ -48,7 +53,8 @@ export async function naiveFailedInLastDay(
         dag_runs: { state: string; end_date: string | null }[];
       };
       const latest = runs.dag_runs[0];
-      if (latest?.state === 'failed' && latest.end_date && Date.parse(latest.end_date) >= since) failed.push(latest);
+      if (latest?.state === 'failed' && latest.end_date && Date.parse(latest.end_date) >= since)
+        failed.push(latest);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { duration, runLine } from '../render.js';
+import { analysisSchema, freshnessSchema } from '../history-schemas.js';
 import { pipelineIdInput, pipelineSchema, runSchema } from '../schemas.js';
 import { READ_ONLY, defineTool } from '../tool-definition.js';
 
@@ -11,37 +12,29 @@ const input = z.object({
 const output = z.object({
   pipeline: pipelineSchema,
   runs: z.array(runSchema),
-  stats: z.object({
-    runs: z.number(),
-    succeeded: z.number(),
-    failed: z.number(),
-    active: z.number(),
-    success_rate: z.number().nullable().describe('Succeeded / finished, 0..1'),
-    duration_median_seconds: z.number().nullable().describe('Over successful runs'),
-    duration_p95_seconds: z.number().nullable(),
-    duration_min_seconds: z.number().nullable(),
-    duration_max_seconds: z.number().nullable(),
-    last_success_at: z.string().nullable(),
-    last_failure_at: z.string().nullable(),
-  }),
   total_runs: z.number().nullable(),
   truncated: z.boolean(),
+  analysis: analysisSchema,
+  freshness: freshnessSchema,
 });
 
 export const getPipelineHistory = defineTool({
   name: 'get_pipeline_history',
   title: 'Recent runs of a pipeline',
   description:
-    'The last N runs of one pipeline (newest first) with durations, plus success rate and duration median/p95. Use for "how long does it take?" and "is it failing a lot?".',
+    'The last N runs of one pipeline (newest first) with durations, and an analysis of up to 60 days of history: success rate, duration median/p95 and trend (getting slower?), whether the latest run is unusually slow, failure patterns by weekday or hour (fails every Monday?), flakiness, the current failing streak, time to recovery, and whether the scheduled run is late. Use for "how long does it take?", "does it fail every Monday?", "is it getting slower?".',
   input,
   output,
   annotations: { ...READ_ONLY, title: 'Pipeline history' },
   run: (service, args) => service.getPipelineHistory(args.pipeline_id, args.limit),
   render: (out) => {
-    const s = out.stats;
-    const rate = s.success_rate === null ? '-' : `${Math.round(s.success_rate * 100)}%`;
+    const a = out.analysis;
+    const rate = a.success_rate === null ? '-' : `${Math.round(a.success_rate * 100)}%`;
     const lines = [
-      `${out.pipeline.orchestrator}:${out.pipeline.pipeline_id}: ${s.runs} run(s) shown${out.total_runs !== null ? ` of ${out.total_runs}` : ''}; success rate ${rate}; duration median ${duration(s.duration_median_seconds)}, p95 ${duration(s.duration_p95_seconds)}.`,
+      `${out.pipeline.orchestrator}:${out.pipeline.pipeline_id}: ${a.counts.runs} run(s) over ${a.window.days ?? 0} day(s); success rate ${rate}; duration median ${duration(a.duration.median_seconds)}, p95 ${duration(a.duration.p95_seconds)}.`,
+      ...a.summary.map((s) => `• ${s}`),
+      `Freshness: ${out.freshness.summary}`,
+      `Latest ${out.runs.length} run(s):`,
       ...out.runs.map((r) => `- ${runLine(r)}`),
     ];
     return lines.join('\n');

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { duration, runLine } from '../render.js';
+import { digestLines, duration, runLine } from '../render.js';
 import { digestSchema, pipelineIdInput, pipelineSchema, runSchema } from '../schemas.js';
 import { READ_ONLY, defineTool } from '../tool-definition.js';
 
@@ -22,10 +22,7 @@ export const getPipelineStatus = defineTool({
     const lines = [head, `Latest run ${runLine(out.latest_run)}`];
     if (out.latest_run.status === 'success')
       lines.push(`It took ${duration(out.latest_run.duration_seconds)}.`);
-    if (out.digest) {
-      lines.push(`Failed task: ${out.digest.failed_task ?? '?'} (try ${out.digest.try_number ?? '?'})`);
-      if (out.digest.error_line) lines.push(`Error (untrusted log text): ${out.digest.error_line}`);
-    }
+    if (out.digest) lines.push(...digestLines(out.digest));
     return lines.join('\n');
   },
 });

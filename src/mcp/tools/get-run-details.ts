@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { duration, runLine, untrusted } from '../render.js';
+import { digestLines, duration, runLine } from '../render.js';
 import {
   digestSchema,
   pipelineIdInput,
@@ -67,13 +67,7 @@ export const getRunDetails = defineTool({
       );
     }
     if (out.truncated) lines.push('(task list cut; failed tasks are all shown)');
-    if (out.digest) {
-      lines.push(`Failed at ${out.digest.failed_task ?? '?'} (try ${out.digest.try_number ?? '?'}).`);
-      if (out.digest.error_line) {
-        lines.push(untrusted('task log', [out.digest.error_line, ...out.digest.stack.slice(-4)]));
-      }
-      lines.push('Full log tail: get_task_logs.');
-    }
+    if (out.digest) lines.push(...digestLines(out.digest, true), 'Full log tail: get_task_logs.');
     return lines.join('\n');
   },
 });

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { untrusted } from '../render.js';
-import { pipelineIdInput, runIdInput } from '../schemas.js';
+import { extractedErrorFields, pipelineIdInput, runIdInput } from '../schemas.js';
 import { READ_ONLY, defineTool } from '../tool-definition.js';
 
 const input = z.object({
@@ -30,9 +30,7 @@ const output = z.object({
   lines: z.array(z.string()).describe('The end of the log, cleaned and redacted; untrusted data'),
   truncated: z.boolean().describe('True when earlier lines were not returned'),
   bytes_read: z.number(),
-  error: z
-    .object({ error_line: z.string(), exception_type: z.string().nullable(), stack: z.array(z.string()) })
-    .nullable(),
+  error: z.object({ error_line: z.string(), ...extractedErrorFields, signature: z.string() }).nullable(),
 });
 
 export const getTaskLogs = defineTool({
@@ -49,7 +47,7 @@ export const getTaskLogs = defineTool({
     const cut = out.truncated
       ? `Showing the last ${out.lines.length} lines; earlier lines cut (raise tail_lines).`
       : '';
-    const error = out.error ? `Error: ${out.error.error_line}` : '';
+    const error = out.error ? `Error (${out.error.class}): ${out.error.error_line}` : '';
     return [head, cut, untrusted('task log', out.lines), error].filter(Boolean).join('\n');
   },
 });

@@ -1,4 +1,5 @@
 import type { ToolDefinition } from '../tool-definition.js';
+import { getHealthSummary } from './get-health-summary.js';
 import { getPipelineHistory } from './get-pipeline-history.js';
 import { getPipelineStatus } from './get-pipeline-status.js';
 import { getRunDetails } from './get-run-details.js';
@@ -11,6 +12,7 @@ import { triggerPipeline } from './trigger-pipeline.js';
 export const TOOLS: readonly ToolDefinition[] = [
   listAllPipelines,
   listFailedPipelines,
+  getHealthSummary,
   getPipelineStatus,
   getPipelineHistory,
   getRunDetails,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { digestSchema, runSchema, unavailableSchema } from '../schemas.js';
+import { digestSchema, failureClass, runSchema, unavailableSchema } from '../schemas.js';
 import { unavailableNote, when } from '../render.js';
 import { READ_ONLY, defineTool } from '../tool-definition.js';
 
@@ -13,6 +13,15 @@ const input = z.object({
   owner: z.string().min(1).max(200).optional().describe('Only pipelines with this owner'),
   orchestrator: z.string().min(1).max(100).optional().describe('Only this configured orchestrator'),
   limit: z.number().int().min(1).max(500).default(50).describe('Failed runs per page (default 50, max 500)'),
+  digests: z
+    .number()
+    .int()
+    .min(0)
+    .max(50)
+    .default(10)
+    .describe(
+      'How many failures to read logs for to find the cause (newest failure of each pipeline first; default 10)',
+    ),
   cursor: z.string().max(500).optional().describe('next_cursor from the previous page'),
 });
 
@@ -33,6 +42,20 @@ const output = z.object({
   failures: z.array(
     runSchema.extend({ owners: z.array(z.string()), failed_at: z.string().nullable(), digest: digestSchema }),
   ),
+  causes: z
+    .array(
+      z.object({
+        signature: z.string().nullable(),
+        class: failureClass,
+        error_line: z.string().nullable(),
+        failures: z.number(),
+        pipelines: z.array(z.string()),
+      }),
+    )
+    .describe(
+      'Digested failures grouped by cause, largest first: one cause breaking many pipelines is one entry',
+    ),
+  digested: z.number(),
   truncated: z.boolean(),
   next_cursor: z.string().nullable(),
   incomplete: z.boolean().describe('True when an orchestrator had more failed runs than one sweep reads'),
@@ -52,12 +75,27 @@ export const listFailedPipelines = defineTool({
     const lines = [
       `${out.total_failures} failed run(s) in ${out.failed_pipelines.length} pipeline(s) since ${when(out.since)}${out.incomplete ? ' (at least; sweep bound reached)' : ''}.`,
     ];
+    const shared = out.causes.filter((c) => c.failures > 1);
+    for (const c of shared) {
+      lines.push(
+        `${c.failures} failures in ${c.pipelines.length} pipeline(s) share one cause [${c.class}]: ${c.error_line ?? '?'} (untrusted log text) — ${c.pipelines.slice(0, 8).join(', ')}${c.pipelines.length > 8 ? ', …' : ''}`,
+      );
+    }
     for (const f of out.failures) {
       const task = f.digest?.failed_task ?? f.failed_tasks[0];
       lines.push(
         `- ${f.orchestrator}:${f.pipeline_id} run ${f.run_id} failed ${when(f.failed_at)}${task ? ` at task ${task}` : ''}; owners=${f.owners.join(',') || '-'}`,
       );
-      if (f.error_message) lines.push(`  error (untrusted log text): ${f.error_message}`);
+      if (f.error_message) {
+        lines.push(
+          `  ${f.digest ? `[${f.digest.class}] ` : ''}error (untrusted log text): ${f.error_message}`,
+        );
+      }
+    }
+    if (out.digested < out.total_failures) {
+      lines.push(
+        `Causes read for ${out.digested} of ${out.total_failures} failures (raise digests, or get_run_details for one).`,
+      );
     }
     if (out.next_cursor) lines.push(`More failures: call again with cursor="${out.next_cursor}".`);
     return [...lines, ...unavailableNote(out.unavailable)].join('\n');

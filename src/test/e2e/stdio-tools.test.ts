@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEMO_FACTS } from '../../emulators/world/index.js';
+import { DAGSTER_DEMO_FACTS, DEMO_FACTS, PREFECT_DEMO_FACTS } from '../../emulators/world/index.js';
 import { useDemoSession } from '../demo-session.js';
 
 type Row = Record<string, unknown>;
 const rows = (value: unknown) => value as Row[];
 
-describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
+describe('the built CLI over stdio, against the demo world (Airflow 3, Dagster, Prefect)', () => {
   const session = useDemoSession();
 
   test('lists the read tools and the trigger tool when triggers are enabled', async () => {
@@ -16,6 +16,7 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
       [
         'list_all_pipelines',
         'list_failed_pipelines',
+        'get_health_summary',
         'get_pipeline_status',
         'get_pipeline_history',
         'get_run_details',
@@ -47,6 +48,51 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
     assert.match(answer.text, /sync_inventory/);
   });
 
+  test('failures merge every orchestrator, each row saying where it came from, causes grouped', async () => {
+    const out = (await session.mcp.call('list_failed_pipelines', { hours: 24 })).structured as Row;
+    const failed = rows(out.failed_pipelines).map(
+      (p) => `${String(p.orchestrator)}:${String(p.pipeline_id)}`,
+    );
+    for (const id of [
+      ...DEMO_FACTS.failedInLast24h.map((d) => `airflow:${d}`),
+      ...DAGSTER_DEMO_FACTS.failedInLast24h.map((d) => `dagster:${d}`),
+      ...PREFECT_DEMO_FACTS.failedInLast24h.map((d) => `prefect:${d}`),
+    ]) {
+      assert.ok(failed.includes(id), `${id} missing from ${failed.join(', ')}`);
+    }
+    const classOf = (pipeline: string) =>
+      (rows(out.failures).find((f) => f.pipeline_id === pipeline)?.digest as Row | undefined)?.class;
+    assert.equal(classOf(DEMO_FACTS.latestFailure.dagId), 'connection');
+    assert.equal(classOf(PREFECT_DEMO_FACTS.failed.pipelineId), 'auth');
+    assert.equal(classOf('score-churn-model/prod'), 'oom_or_killed');
+    const causes = rows(out.causes);
+    assert.ok(causes.length > 0);
+    assert.equal(
+      causes.reduce((n, c) => n + Number(c.failures), 0),
+      out.digested,
+    );
+  });
+
+  test('get_health_summary answers "what needs my attention?" in one call', async () => {
+    const answer = await session.mcp.call('get_health_summary', {});
+    assert.equal(answer.isError, false, answer.text);
+    const out = answer.structured as Row;
+    assert.ok(Number(out.total_failures) >= 4);
+    const attention = rows(out.attention).map((a) => `${String(a.pipeline_id)}=${String(a.status)}`);
+    assert.ok(attention.includes(`${PREFECT_DEMO_FACTS.late.pipelineId}=late`), attention.join(', '));
+    const team = (await session.mcp.call('get_health_summary', { owner: 'data-platform' })).structured as Row;
+    for (const p of rows(team.failed_pipelines)) {
+      assert.ok(
+        [
+          ...DEMO_FACTS.dataPlatformDags,
+          ...DAGSTER_DEMO_FACTS.dataPlatformJobs,
+          ...PREFECT_DEMO_FACTS.dataPlatformDeployments,
+        ].includes(String(p.pipeline_id) as never),
+        String(p.pipeline_id),
+      );
+    }
+  });
+
   test('a wider window finds the older failures too', async () => {
     const out = (await session.mcp.call('list_failed_pipelines', { hours: 24 * 5 })).structured as Row;
     const failed = rows(out.failed_pipelines).map((p) => p.pipeline_id);
@@ -57,10 +103,11 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
   test('the owner filter keeps only that owner’s failures', async () => {
     const out = (await session.mcp.call('list_failed_pipelines', { hours: 24, owner: 'analytics' }))
       .structured as Row;
-    assert.deepEqual(
-      rows(out.failed_pipelines).map((p) => p.pipeline_id),
-      [DEMO_FACTS.secondRecentFailure.dagId],
-    );
+    const ids = rows(out.failed_pipelines).map((p) => p.pipeline_id);
+    assert.ok(ids.includes(DEMO_FACTS.secondRecentFailure.dagId), ids.join(','));
+    assert.ok(ids.includes(DAGSTER_DEMO_FACTS.latestFailure.job), ids.join(','));
+    assert.ok(!ids.includes(DEMO_FACTS.latestFailure.dagId), 'data-platform failure filtered out');
+    for (const f of rows(out.failures)) assert.ok((f.owners as string[]).includes('analytics'));
   });
 
   test('get_pipeline_status of the healthy ETL: success with a duration', async () => {
@@ -98,9 +145,19 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
 
   test('list_all_pipelines by owner: exactly that team, with total and last runs', async () => {
     const out = (await session.mcp.call('list_all_pipelines', { owner: 'data-platform' })).structured as Row;
-    const ids = rows(out.pipelines).map((p) => p.pipeline_id);
-    assert.deepEqual(ids, [...DEMO_FACTS.dataPlatformDags]);
-    assert.equal(out.total, DEMO_FACTS.dataPlatformDags.length);
+    const of = (orchestrator: string) =>
+      rows(out.pipelines)
+        .filter((p) => p.orchestrator === orchestrator)
+        .map((p) => p.pipeline_id);
+    assert.deepEqual(of('airflow'), [...DEMO_FACTS.dataPlatformDags]);
+    assert.deepEqual(of('dagster'), [...DAGSTER_DEMO_FACTS.dataPlatformJobs]);
+    assert.deepEqual(of('prefect'), [...PREFECT_DEMO_FACTS.dataPlatformDeployments]);
+    assert.equal(
+      out.total,
+      DEMO_FACTS.dataPlatformDags.length +
+        DAGSTER_DEMO_FACTS.dataPlatformJobs.length +
+        PREFECT_DEMO_FACTS.dataPlatformDeployments.length,
+    );
     for (const p of rows(out.pipelines)) assert.ok((p.owners as string[]).includes('data-platform'));
     const sync = rows(out.pipelines).find((p) => p.pipeline_id === 'sync_inventory');
     assert.equal(sync?.status, 'failed');
@@ -127,8 +184,10 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
     for (const p of rows(failedOnly.pipelines)) assert.equal(p.status, 'failed');
     const pausedOnly = (await session.mcp.call('list_all_pipelines', { status: 'paused' })).structured as Row;
     assert.deepEqual(
-      rows(pausedOnly.pipelines).map((p) => p.pipeline_id),
-      [DEMO_FACTS.paused.dagId],
+      rows(pausedOnly.pipelines)
+        .map((p) => p.pipeline_id)
+        .sort(),
+      [DEMO_FACTS.paused.dagId, DAGSTER_DEMO_FACTS.paused.job, PREFECT_DEMO_FACTS.paused.pipelineId].sort(),
     );
   });
 
@@ -140,12 +199,37 @@ describe('the built CLI over stdio, against the Airflow 3 emulator', () => {
     assert.equal(runs.length, 10);
     const starts = runs.map((r) => String(r.started_at));
     assert.deepEqual([...starts].sort().reverse(), starts);
-    const stats = out.stats as Row;
-    assert.equal(stats.success_rate, 1);
-    const median = Number(stats.duration_median_seconds) / 60;
+    const analysis = out.analysis as {
+      success_rate: number;
+      duration: Row & { trend: Row };
+      patterns: unknown[];
+    };
+    assert.equal(analysis.success_rate, 1);
+    const median = Number(analysis.duration.median_seconds) / 60;
     assert.ok(median >= 25 && median <= 30, `${median}`);
+    assert.equal(analysis.duration.trend.direction, 'stable');
+    assert.deepEqual(analysis.patterns, []);
     assert.ok(Number(out.total_runs) >= 30);
     assert.equal(out.truncated, true);
+  });
+
+  test('history finds the planted patterns: fails every Monday, getting slower', async () => {
+    const monday = await session.mcp.call('get_pipeline_history', {
+      pipeline_id: DEMO_FACTS.mondayFailure.dagId,
+    });
+    const patterns = (monday.structured as { analysis: { patterns: Row[] } }).analysis.patterns;
+    assert.deepEqual(
+      patterns.map((p) => [p.kind, p.weekday]),
+      [['weekday', 'Monday']],
+    );
+    assert.match(monday.text, /Monday/);
+    const slower = await session.mcp.call('get_pipeline_history', {
+      pipeline_id: DEMO_FACTS.slowingDown.dagId,
+    });
+    const trend = (slower.structured as { analysis: { duration: { trend: Row } } }).analysis.duration.trend;
+    assert.equal(trend.direction, 'slower');
+    assert.ok(Number(trend.change_percent) > 100, String(trend.change_percent));
+    assert.match(slower.text, /slower/i);
   });
 
   test('get_run_details: the failed task and summarized mapped instances', async () => {

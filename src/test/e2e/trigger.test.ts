@@ -57,10 +57,10 @@ describe('trigger_pipeline', () => {
 });
 
 describe('with triggers disabled', () => {
-  const session = useDemoSession({ PIPELINE_MONITOR_ENABLE_TRIGGERS: 'false' });
+  const session = useDemoSession({ triggers: false });
   test('trigger_pipeline is not even listed', async () => {
     const { tools } = await session.mcp.client.listTools();
-    assert.equal(tools.length, 6);
+    assert.equal(tools.length, 7);
     assert.ok(!tools.some((t) => t.name === 'trigger_pipeline'));
     assert.ok(tools.every((t) => t.annotations?.readOnlyHint === true));
   });
