@@ -16,3 +16,5 @@ export { createPrefectDemoWorld, PREFECT_CRASH_TYPE, PREFECT_DEMO_FACTS } from '
 export type { PrefectDemoWorldOptions } from './demo-prefect.js';
 export { createDagsterDemoWorld, DAGSTER_DEMO_FACTS } from './demo-dagster.js';
 export type { DagsterDemoWorldOptions } from './demo-dagster.js';
+export { createAirflow2DemoWorld, AIRFLOW2_DEMO_FACTS } from './demo-airflow2.js';
+export type { Airflow2DemoWorldOptions } from './demo-airflow2.js';
