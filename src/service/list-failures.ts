@@ -8,8 +8,6 @@ import { digestFailure, type FailureClass, type FailureDigest } from './digest/f
 import { groupFailures } from './digest/group-failures.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
 import { fanOut, type Unavailable } from './fan-out.js';
-import { presentRun } from './present.js';
-import type { RunView } from './views.js';
 
 export interface ListFailuresInput {
   hours: number;
@@ -21,10 +19,20 @@ export interface ListFailuresInput {
   cursor?: string;
 }
 
-export interface FailureEntry extends RunView {
-  owners: string[];
+/** One failed run, compact: the cause details live once per cause in `causes`. */
+export interface FailureEntry {
+  orchestrator: string;
+  pipeline_id: string;
+  run_id: string;
   failed_at: string | null;
-  digest: FailureDigest | null;
+  duration_seconds: number | null;
+  owners: string[];
+  failed_tasks: string[];
+  /** The error line (from the log when this failure was digested, else what the orchestrator says). */
+  error: string | null;
+  error_class: FailureClass | null;
+  /** Index into `causes` when this failure was digested. */
+  cause: number | null;
 }
 
 export interface FailedPipelineCount {
@@ -38,8 +46,14 @@ export interface FailureCause {
   signature: string | null;
   class: FailureClass;
   error_line: string | null;
+  exception_type: string | null;
+  /** First chained cause and up to two explaining log lines of a representative failure. */
+  caused_by: string | null;
+  context: string[];
+  /** Where a representative failure happened. */
+  example: { orchestrator: string; pipeline_id: string; run_id: string; failed_task: string | null };
   failures: number;
-  /** `<orchestrator>:<pipeline_id>` of every pipeline in the group. */
+  /** `<orchestrator>:<pipeline_id>` of every pipeline in the group (at most MAX_LISTED). */
   pipelines: string[];
 }
 
@@ -47,7 +61,8 @@ export interface ListFailuresResult {
   window_hours: number;
   since: string;
   total_failures: number;
-  /** Every pipeline with a failure in the window, even when `failures` was cut to `limit`. */
+  failed_pipeline_count: number;
+  /** Pipelines with failures in the window, most failures first (at most MAX_LISTED; see the count). */
   failed_pipelines: FailedPipelineCount[];
   failures: FailureEntry[];
   /** Digested failures grouped by cause, largest group first: one cause breaking many pipelines shows as one line. */
@@ -62,6 +77,9 @@ export interface ListFailuresResult {
 }
 
 const DIGEST_CONCURRENCY = 6;
+
+/** Pipelines listed at most in `failed_pipelines` and per cause; counts always cover all. */
+export const MAX_LISTED = 30;
 
 /** Upper bound on failed runs read per orchestrator in one sweep. */
 export const MAX_FAILED_RUNS_PER_ORCHESTRATOR = 5000;
@@ -104,29 +122,55 @@ export async function listFailures(
 
   const digests = await digestFailures(ctx, pickForDigest(rows, input.digests));
   const page = rows.slice(offset, offset + input.limit);
-  const failures = page.map(({ run, owners }): FailureEntry => {
-    const digest = digests.get(runKey(run)) ?? null;
-    const view = presentRun(run, ctx.text);
-    if (digest?.error_line) view.error_message = digest.error_line;
-    return { ...view, owners, failed_at: run.finished_at, digest };
-  });
-  const causes = groupFailures(
+  const groups = groupFailures(
     [...digests].flatMap(([key, d]) =>
       d ? [{ key, signature: d.signature, class: d.class, error_line: d.error_line }] : [],
     ),
-  ).map((g) => ({
-    signature: g.signature,
-    class: g.class,
-    error_line: g.error_line,
-    failures: g.count,
-    pipelines: [...new Set(g.keys.map((k) => k.slice(0, k.lastIndexOf('\u0000')).replace('\u0000', ':')))],
-  }));
+  );
+  const causeOf = new Map<string, number>();
+  groups.forEach((g, i) => g.keys.forEach((k) => causeOf.set(k, i)));
+  const causes: FailureCause[] = groups.map((g) => {
+    const key = g.keys[0] as string;
+    const d = digests.get(key) as FailureDigest;
+    const [orchestrator = '', pipeline_id = '', run_id = ''] = key.split('\u0000');
+    return {
+      signature: g.signature,
+      class: g.class,
+      error_line: g.error_line,
+      exception_type: d.exception_type,
+      caused_by: d.causes[0] ?? null,
+      context: d.context.slice(0, 2),
+      example: { orchestrator, pipeline_id, run_id, failed_task: d.failed_task },
+      failures: g.count,
+      pipelines: [...new Set(g.keys.map((k) => k.split('\u0000').slice(0, 2).join(':')))].slice(
+        0,
+        MAX_LISTED,
+      ),
+    };
+  });
+  const failures = page.map(({ run, owners }): FailureEntry => {
+    const key = runKey(run);
+    const digest = digests.get(key) ?? null;
+    return {
+      orchestrator: run.orchestrator,
+      pipeline_id: run.pipeline_id,
+      run_id: run.run_id,
+      failed_at: run.finished_at,
+      duration_seconds: run.duration_seconds,
+      owners,
+      failed_tasks: run.failed_tasks.slice(0, 5),
+      error: digest?.error_line ?? ctx.text.optional(run.error_message, 300),
+      error_class: digest?.class ?? null,
+      cause: causeOf.get(key) ?? null,
+    };
+  });
   const end = offset + page.length;
   return {
     window_hours: input.hours,
     since: since.toISOString(),
     total_failures: rows.length,
-    failed_pipelines: [...counts.values()],
+    failed_pipeline_count: counts.size,
+    failed_pipelines: [...counts.values()].sort((a, b) => b.failures - a.failures).slice(0, MAX_LISTED),
     failures,
     causes,
     digested: [...digests.values()].filter(Boolean).length,

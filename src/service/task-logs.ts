@@ -12,6 +12,8 @@ export interface TaskLogsInput {
   try_number?: number;
   map_index?: number;
   tail_lines: number;
+  /** Most bytes of log lines returned (from the end). */
+  max_bytes: number;
 }
 
 export interface TaskLogsResult {
@@ -62,7 +64,7 @@ export async function getTaskLogs(ctx: ServiceContext, input: TaskLogsInput): Pr
     maxBytes: LOG_READ_BYTES,
   });
   const clean = ctx.text.lines(log.lines, 1000);
-  const shown = clean.slice(-input.tail_lines);
+  const shown = tailWithin(clean.slice(-input.tail_lines), input.max_bytes);
   return {
     orchestrator: adapter.name,
     pipeline_id: pipeline.pipeline_id,
@@ -99,4 +101,21 @@ function pickTask(tasks: TaskRun[], input: TaskLogsInput): TaskRun {
     return m;
   }
   return rootCauseTask(matches) ?? (matches[0] as TaskRun);
+}
+
+/** The last lines whose UTF-8 size fits in `maxBytes` (at least one line, cut from its start if it alone is too big). */
+function tailWithin(lines: readonly string[], maxBytes: number): string[] {
+  const out: string[] = [];
+  let used = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] as string;
+    const size = Buffer.byteLength(line) + 1;
+    if (used + size > maxBytes) {
+      if (out.length === 0) out.push(`…${line.slice(-Math.max(1, maxBytes - 4))}`);
+      break;
+    }
+    out.push(line);
+    used += size;
+  }
+  return out.reverse();
 }

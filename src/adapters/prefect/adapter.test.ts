@@ -58,7 +58,10 @@ describe('PrefectAdapter against the Prefect 3 emulator (self-hosted /api)', () 
 
   before(async () => {
     emulator = await startPrefectEmulator({ world: createPrefectDemoWorld({ now: NOW }) });
-    adapter = new PrefectAdapter(config(emulator.url, { kind: 'none' }), { retryInitialDelayMs: 1 });
+    adapter = new PrefectAdapter(config(emulator.url, { kind: 'none' }), {
+      retryInitialDelayMs: 1,
+      now: () => new Date(emulator.world.now()),
+    });
   });
 
   after(async () => {
@@ -255,10 +258,9 @@ describe('PrefectAdapter against the Prefect 3 emulator (self-hosted /api)', () 
       assert.equal(list.truncated, false);
       const [query] = to(requests, '/flow_runs/filter');
       const body = query?.body as { flow_runs: Record<string, unknown>; sort: string };
-      assert.deepEqual(body.flow_runs.state, {
-        name: { not_any_: ['Scheduled'] },
-        type: { any_: ['FAILED', 'CRASHED'] },
-      });
+      assert.deepEqual(body.flow_runs.state, { type: { any_: ['FAILED', 'CRASHED'] } });
+      // Future schedule slots are not history; runs due by now (just triggered, Late) are.
+      assert.ok(typeof (body.flow_runs.expected_start_time as { before_?: unknown }).before_ === 'string');
       assert.deepEqual(body.flow_runs.end_time, { after_: since.toISOString() });
       assert.equal(body.sort, 'END_TIME_DESC');
       assert.equal(requests.length, 1, 'names were cached');
@@ -287,7 +289,7 @@ describe('PrefectAdapter against the Prefect 3 emulator (self-hosted /api)', () 
         const world = createScaleWorld({ dags, runsPerDag: 3, failedInLastDay: 5, now: NOW });
         const em = await startPrefectEmulator({ world });
         extra.push(em);
-        const a = new PrefectAdapter(config(em.url, { kind: 'none' }));
+        const a = new PrefectAdapter(config(em.url, { kind: 'none' }), { now: () => new Date(world.now()) });
         extra.push(a);
         const result = await a.listRuns({
           statuses: ['failed'],
@@ -674,7 +676,10 @@ describe('PrefectAdapter: authentication and Prefect Cloud paths', () => {
   });
 
   const make = (url: string, auth: AuthConfig) => {
-    const a = new PrefectAdapter(config(url, auth), { retryInitialDelayMs: 1 });
+    const a = new PrefectAdapter(config(url, auth), {
+      retryInitialDelayMs: 1,
+      now: () => new Date(cloud.world.now()),
+    });
     open.push(a);
     return a;
   };

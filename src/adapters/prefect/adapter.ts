@@ -26,7 +26,6 @@ import {
   toPipelineRun,
   toTaskRun,
   uiBaseOf,
-  UPCOMING_STATE_NAMES,
   type MappingContext,
 } from './mapping.js';
 import {
@@ -56,6 +55,8 @@ export interface PrefectAdapterOptions extends PrefectClientOptions {
   cacheTtlMs?: number;
   /** Grouped rounds latestRuns makes before asking per deployment. Default 3. */
   latestRounds?: number;
+  /** The clock that separates due runs from upcoming schedule slots (tests set the world's). */
+  now?: () => Date;
 }
 
 const FIND_PIPELINES_HINT =
@@ -112,6 +113,13 @@ export class PrefectAdapter implements OrchestratorAdapter {
   private readonly byPipeline = new Map<string, string>();
   private readonly flowNames = new Map<string, { name: string; at: number }>();
 
+  private readonly now: () => Date;
+
+  /** Runs expected to start before this instant count; later ones are upcoming schedule slots, not history. */
+  private dueBy(): string {
+    return this.now().toISOString();
+  }
+
   constructor(config: OrchestratorConfig, options: PrefectAdapterOptions = {}) {
     this.name = config.name;
     this.client = new PrefectClient(config, options);
@@ -122,6 +130,7 @@ export class PrefectAdapter implements OrchestratorAdapter {
     this.maxRuns = options.maxRuns ?? 10_000;
     this.ttl = options.cacheTtlMs ?? 60_000;
     this.rounds = options.latestRounds ?? 3;
+    this.now = options.now ?? (() => new Date());
   }
 
   // ---- pipelines ---------------------------------------------------------------------------------------
@@ -199,12 +208,12 @@ export class PrefectAdapter implements OrchestratorAdapter {
     const result = new Map<string, PipelineRun>();
     const remaining = new Map<string, string>(); // deployment id → pipeline id
     for (const [pipelineId, info] of resolved) remaining.set(info.deployment.id, pipelineId);
-    const upcoming = { not_any_: [...UPCOMING_STATE_NAMES] };
+    const due = { before_: this.dueBy() };
     for (let round = 0; round < this.rounds && remaining.size > 0; round++) {
       const page = await this.client.post(
         '/flow_runs/filter',
         {
-          flow_runs: { deployment_id: { any_: [...remaining.keys()] }, state: { name: upcoming } },
+          flow_runs: { deployment_id: { any_: [...remaining.keys()] }, expected_start_time: due },
           sort: 'START_TIME_DESC',
           limit: MAX_PAGE_LIMIT,
           offset: 0,
@@ -223,7 +232,7 @@ export class PrefectAdapter implements OrchestratorAdapter {
       const page = await this.client.post(
         '/flow_runs/filter',
         {
-          flow_runs: { deployment_id: { any_: [deploymentId] }, state: { name: upcoming } },
+          flow_runs: { deployment_id: { any_: [deploymentId] }, expected_start_time: due },
           sort: 'START_TIME_DESC',
           limit: 1,
           offset: 0,
@@ -244,17 +253,18 @@ export class PrefectAdapter implements OrchestratorAdapter {
     const flowRuns: Record<string, unknown> = {
       // Runs without a deployment (a flow called directly) belong to no pipeline.
       deployment_id: info ? { any_: [info.deployment.id] } : { is_null_: false },
-      state: { name: { not_any_: [...UPCOMING_STATE_NAMES] } },
+      // Runs scheduled for the future are not history; a run due now (just triggered, or Late) is.
+      expected_start_time: { before_: this.dueBy() },
     };
     if (query.statuses && query.statuses.length > 0) {
       const types = stateTypesFor(query.statuses);
       if (types.length === 0) return { runs: [], total: 0, truncated: false };
-      (flowRuns.state as Record<string, unknown>).type = { any_: types };
+      flowRuns.state = { type: { any_: types } };
     }
     const finishedAfter = isoDate(query.finishedAfter, 'finishedAfter');
     const startedAfter = isoDate(query.startedAfter, 'startedAfter');
     if (finishedAfter) flowRuns.end_time = { after_: finishedAfter };
-    if (startedAfter) flowRuns.expected_start_time = { after_: startedAfter };
+    if (startedAfter) flowRuns.expected_start_time = { after_: startedAfter, before_: this.dueBy() };
     const page = await this.client.paginate(
       '/flow_runs/filter',
       { flow_runs: flowRuns, sort: query.orderBy === 'finished_at' ? 'END_TIME_DESC' : 'START_TIME_DESC' },

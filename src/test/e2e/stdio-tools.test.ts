@@ -41,15 +41,17 @@ describe('the built CLI over stdio, against the demo world (Airflow 3, Dagster, 
     assert.ok(!failed.includes(DEMO_FACTS.healthy.dagId));
     const inventory = rows(out.failures).find((f) => f.pipeline_id === DEMO_FACTS.latestFailure.dagId);
     assert.ok(inventory, 'sync_inventory failure row');
-    assert.match(String(inventory.error_message), /Connection timeout to inventory service/);
+    assert.match(String(inventory.error), /Connection timeout to inventory service/);
     assert.deepEqual(inventory.owners, [DEMO_FACTS.latestFailure.owner]);
-    assert.equal((inventory.digest as Row).failed_task, DEMO_FACTS.latestFailure.failedTask);
+    assert.deepEqual(inventory.failed_tasks, [DEMO_FACTS.latestFailure.failedTask]);
+    assert.equal(inventory.error_class, 'connection');
     assert.equal(out.total_failures, rows(out.failures).length);
     assert.match(answer.text, /sync_inventory/);
   });
 
   test('failures merge every orchestrator, each row saying where it came from, causes grouped', async () => {
-    const out = (await session.mcp.call('list_failed_pipelines', { hours: 24 })).structured as Row;
+    const out = (await session.mcp.call('list_failed_pipelines', { hours: 24, digests: 20 }))
+      .structured as Row;
     const failed = rows(out.failed_pipelines).map(
       (p) => `${String(p.orchestrator)}:${String(p.pipeline_id)}`,
     );
@@ -61,7 +63,7 @@ describe('the built CLI over stdio, against the demo world (Airflow 3, Dagster, 
       assert.ok(failed.includes(id), `${id} missing from ${failed.join(', ')}`);
     }
     const classOf = (pipeline: string) =>
-      (rows(out.failures).find((f) => f.pipeline_id === pipeline)?.digest as Row | undefined)?.class;
+      rows(out.failures).find((f) => f.pipeline_id === pipeline)?.error_class;
     assert.equal(classOf(DEMO_FACTS.latestFailure.dagId), 'connection');
     assert.equal(classOf(PREFECT_DEMO_FACTS.failed.pipelineId), 'auth');
     assert.equal(classOf('score-churn-model/prod'), 'oom_or_killed');
