@@ -6,11 +6,15 @@ import { orchestratorConfig, type OrchestratorConfig } from '../core/config.js';
 import { startAirflowEmulator } from '../emulators/airflow/index.js';
 import { startDagsterEmulator } from '../emulators/dagster/index.js';
 import { startPrefectEmulator } from '../emulators/prefect/index.js';
-import { createDagsterDemoWorld, createDemoWorld, createPrefectDemoWorld } from '../emulators/world/index.js';
+import {
+  createAirflow2DemoWorld,
+  createDagsterDemoWorld,
+  createDemoWorld,
+  createPrefectDemoWorld,
+} from '../emulators/world/index.js';
 
 /** The orchestrators of the demo world, by their configured names. */
 export const DEMO_ORCHESTRATORS = ['airflow', 'airflow-legacy', 'dagster', 'prefect'] as const;
-const DEFAULT_DEMO: readonly DemoOrchestrator[] = ['airflow', 'dagster', 'prefect'];
 export type DemoOrchestrator = (typeof DEMO_ORCHESTRATORS)[number];
 
 const AIRFLOW_USER = { username: 'demo', password: 'demo-password' };
@@ -45,7 +49,7 @@ export interface DemoWorldOptions {
  */
 export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<DemoWorld> {
   const now = options.now ?? new Date();
-  const wanted = options.orchestrators ?? DEFAULT_DEMO;
+  const wanted = options.orchestrators ?? DEMO_ORCHESTRATORS;
   const started = await Promise.all(wanted.map((name) => startOne(name, now)));
   const emulators = started.map((s) => s.emulator);
   return {
@@ -89,7 +93,7 @@ async function startOne(
     case 'airflow-legacy': {
       const e = await startAirflowEmulator({
         apiVersion: 'v1',
-        world: createDemoWorld({ now }), // TODO airflow2 world
+        world: createAirflow2DemoWorld({ now }),
         users: [AIRFLOW2_USER],
         latencyMs: 5,
       });

@@ -1,6 +1,13 @@
 import { secretsOf, type OrchestratorConfig } from '../../core/config.js';
 import { MonitorError } from '../../core/errors.js';
-import { HttpClient, type HttpRequestSpec, type HttpResponse } from '../http/index.js';
+import {
+  HttpClient,
+  type HttpRequestSpec,
+  type HttpResponse,
+  type HttpStreamHandler,
+  type HttpStreamOutcome,
+  type HttpStreamSpec,
+} from '../http/index.js';
 import { basicCredentials, JwtSession, NoAuth, StaticAuth, type AirflowAuth } from './auth.js';
 import type { AirflowDialect, ItemRequest, ListRequest } from './dialect.js';
 import { TokenResponseSchema } from './v2/schemas.js';
@@ -172,6 +179,30 @@ export class AirflowClient {
     }
     if (response.status === 401 || response.status === 403) throw this.authError(response);
     return response;
+  }
+
+  /**
+   * `call` for a request whose 2xx answer may be streamed into the handler: the same authentication, the
+   * same single renewal of a rejected credential (an answer that is not streamed is read whole first), and
+   * 401/403 thrown as auth errors. Other statuses are the caller's.
+   */
+  async stream(spec: HttpStreamSpec, handler: HttpStreamHandler): Promise<HttpStreamOutcome> {
+    const used = await this.auth.headers();
+    let outcome = await this.http.stream(
+      { ...spec, headers: { ...(spec.headers ?? {}), ...used.headers } },
+      handler,
+    );
+    const rejected = (o: HttpStreamOutcome) =>
+      !o.streamed && (o.response.status === 401 || o.response.status === 403);
+    if (rejected(outcome) && (await this.auth.renew(used.credential))) {
+      const fresh = await this.auth.headers();
+      outcome = await this.http.stream(
+        { ...spec, headers: { ...(spec.headers ?? {}), ...fresh.headers } },
+        handler,
+      );
+    }
+    if (!outcome.streamed && rejected(outcome)) throw this.authError(outcome.response);
+    return outcome;
   }
 
   /** Status → MonitorError for the Airflow API (404 phrased by the caller). */

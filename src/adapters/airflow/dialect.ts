@@ -77,6 +77,22 @@ export interface LogRequestSpec {
   token: string | null;
 }
 
+/**
+ * A whole task log in one streamed answer, one record per line (Airflow 3's NDJSON). Reading it keeps only
+ * a bounded tail; servers that do not stream (`accepts` says no to the answer's content type) are read
+ * through `log` and continuation tokens instead.
+ */
+export interface LogStreamRequest {
+  method: HttpMethod;
+  path: string;
+  query?: Record<string, QueryValue>;
+  headers: Record<string, string>;
+  /** Whether an answer of this content type is the stream (and not, say, JSON from a server ignoring Accept). */
+  accepts(contentType: string | undefined): boolean;
+  /** One line of the stream → its rendered lines (as `log` renders the same records). */
+  render(line: string): string[];
+}
+
 export interface TriggerSpec {
   conf: Record<string, unknown>;
   runId?: string;
@@ -118,6 +134,8 @@ export interface AirflowDialect {
   failedTaskInstances(runs: readonly RunRecord[]): FailedTaskPlan[];
   importErrors(): ListRequest<ImportErrorRecord>;
   log(spec: LogRequestSpec): ItemRequest<LogChunk>;
+  /** The whole log as one stream, when the API can send it so (Airflow 3); `spec.token` is not used. */
+  logStream?(spec: LogRequestSpec): LogStreamRequest;
   /** The trigger POST (never retried); its 2xx answer is a run. */
   trigger(dagId: string, spec: TriggerSpec): ItemRequest<RunRecord>;
 }

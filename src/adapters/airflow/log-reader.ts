@@ -1,10 +1,11 @@
 import { inflateSync } from 'node:zlib';
+import { LineSplitter, type StreamStop } from '../http/index.js';
 import type { LogChunk } from './records.js';
 
 /**
- * Reading an Airflow task log through continuation tokens while keeping only a bounded tail, whatever API
- * version the chunks come from. Everything here is pure except `readLogTail`, which only calls the fetch
- * function it is given.
+ * Reading an Airflow task log while keeping only a bounded tail: through continuation tokens, whatever API
+ * version the chunks come from, or as one stream of lines (StreamedLogTail). Everything here is pure except
+ * `readLogTail`, which only calls the fetch function it is given.
  */
 
 /** Keeps the last `maxBytes` (UTF-8, one newline per line) of the lines pushed into it. */
@@ -140,4 +141,79 @@ export async function readLogTail(
     tail.truncated = true;
   }
   return { lines: tail.lines(), truncated: tail.truncated, bytes_read: bytesRead, chunks, complete };
+}
+
+export interface StreamedLogOptions {
+  /** Rendered bytes kept from the end. */
+  maxBytes: number;
+  /** A longer line of the stream (one record) is left out, with a note, to keep memory bounded. */
+  maxLineBytes: number;
+  /** One line of the stream → its rendered lines. */
+  render: (line: string) => string[];
+}
+
+/**
+ * The tail of a log that arrives as one stream of records, one per line: fed chunk by chunk (lines and
+ * UTF-8 characters may be split anywhere between chunks), each complete line rendered and pushed into a
+ * bounded LogTail at once. Memory is the tail plus at most one unfinished line, whatever the log's size.
+ */
+export class StreamedLogTail {
+  private readonly tail: LogTail;
+  private readonly splitter: LineSplitter;
+  private readonly maxLineBytes: number;
+  /** Bytes of the stream received. */
+  bytes = 0;
+
+  constructor(options: StreamedLogOptions) {
+    this.tail = new LogTail(options.maxBytes);
+    this.maxLineBytes = options.maxLineBytes;
+    this.splitter = new LineSplitter({
+      maxLineBytes: options.maxLineBytes,
+      onLine: (line) => {
+        for (const rendered of options.render(line)) this.tail.push(rendered);
+      },
+      onOverlong: () => {
+        this.tail.push(
+          `[pipeline-monitor] a log record of more than ${formatBytes(this.maxLineBytes)} was left out`,
+        );
+        this.tail.truncated = true;
+      },
+    });
+  }
+
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    this.splitter.push(chunk);
+  }
+
+  /** The result once reading ended, for whatever reason (`stopped`); `chunks` counts requests. */
+  finish(stopped: StreamStop, chunks = 1): LogTailResult {
+    const complete = stopped === 'end';
+    if (complete) this.splitter.end();
+    else {
+      // Cut short: the last line is not whole, and the end of the log was not read.
+      this.splitter.discard();
+      const why =
+        stopped === 'max_bytes'
+          ? `after ${formatBytes(this.bytes)}`
+          : stopped === 'deadline'
+            ? 'at the time bound'
+            : 'early';
+      this.tail.push(`[pipeline-monitor] stopped reading the log ${why}; the end of the log was not read`);
+      this.tail.truncated = true;
+    }
+    return {
+      lines: this.tail.lines(),
+      truncated: this.tail.truncated,
+      bytes_read: this.bytes,
+      chunks,
+      complete,
+    };
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
+  if (bytes >= 1024) return `${Math.round((bytes / 1024) * 10) / 10} KiB`;
+  return `${bytes} bytes`;
 }

@@ -220,11 +220,7 @@ export const DAGSTER: ContractTarget = {
     'mapped-tasks':
       'Dagster has no map indexes: each dynamic output is its own step (op[key]), and the adapter reports map_index null',
   },
-  knownBugs: {
-    'history-unknown':
-      'DagsterAdapter.listRuns never resolves pipelineId: an unknown job gets an empty run list (runs filtered by a ' +
-      'job name nobody has) where the Airflow and Prefect adapters answer not_found',
-  },
+  knownBugs: {},
   taskName: sameName,
   duplicateTrigger: 'returns-existing',
 };
@@ -264,13 +260,7 @@ export const PREFECT: ContractTarget = {
     'mapped-tasks':
       'Prefect has no map indexes: task.map() creates separate task runs, and the adapter reports map_index null',
   },
-  knownBugs: {
-    'trigger-visible':
-      'PrefectAdapter.listRuns and latestRuns drop every flow run whose state name is "Scheduled" ' +
-      '(UPCOMING_STATE_NAMES) to hide future scheduled runs, but a run created by create_flow_run is "Scheduled" ' +
-      'with expected_start_time now until a worker picks it up: the triggered run is invisible in history and ' +
-      'status, and the service trigger guard (listRuns pending/running) cannot see it',
-  },
+  knownBugs: {},
   // Task runs are named `<task>-<3 hex digits>`.
   taskName: (id) => id.replace(/-[0-9a-f]{3}$/, ''),
   duplicateTrigger: 'returns-existing',

@@ -270,6 +270,8 @@ export class DagsterAdapter implements OrchestratorAdapter {
         (startedAfter === undefined || run.creationTime >= startedAfter) &&
         (!qualified || !address || originMatches(run, address)),
     });
+    // No runs for a named job: make sure the job exists, so an unknown id is not_found rather than "never ran".
+    if (id !== undefined && page.runs.length === 0) await this.getPipeline(id);
     const index = id === undefined && page.runs.length > 0 ? await this.jobNameIndex() : null;
     let runs = page.runs.map((run) => {
       const pipelineId = id ?? this.pipelineIdOfRun(index, run);

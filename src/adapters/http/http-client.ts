@@ -7,8 +7,9 @@ import { MonitorError } from '../../core/errors.js';
 /**
  * A small HTTP layer shared by the orchestrator adapters: one undici dispatcher per orchestrator with
  * connect/headers/body timeouts, a per-request deadline, bounded response bodies, jittered retries of
- * idempotent requests, JSON parsing validated by zod, and failures mapped onto MonitorError.
- * It knows nothing about any orchestrator's API or authentication.
+ * idempotent requests, JSON parsing validated by zod, streamed bodies read chunk by chunk under their own
+ * bounds, and failures mapped onto MonitorError. It knows nothing about any orchestrator's API or
+ * authentication.
  */
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -30,11 +31,41 @@ export interface HttpRequestSpec {
   maxResponseBytes?: number;
 }
 
+export type HttpHeaders = Record<string, string | string[] | undefined>;
+
 export interface HttpResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: HttpHeaders;
   body: string;
 }
+
+/**
+ * A request whose 2xx body may be streamed. The response-size cap (`maxResponseBytes`) applies only to
+ * bodies read whole; a streamed body has its own bounds, which stop reading without an error.
+ */
+export interface HttpStreamSpec extends HttpRequestSpec {
+  /** Most body bytes streamed; reading stops there (`stopped: 'max_bytes'`). Default 512 MiB. */
+  maxStreamBytes?: number;
+  /** Most time spent streaming the body, from its first byte; reading stops then (`stopped: 'deadline'`). */
+  streamDeadlineMs?: number;
+}
+
+export interface HttpStreamHandler {
+  /**
+   * Whether to stream this 2xx answer (by its status and headers) into `onChunk`; false reads it whole, as
+   * `send` would. Other statuses are always read whole (error bodies, bounded).
+   */
+  accept(head: { status: number; headers: HttpHeaders }): boolean;
+  /** Each chunk of a streamed body, as it arrives; returning false stops reading. */
+  onChunk(chunk: Buffer): boolean | void;
+}
+
+/** Why reading a streamed body ended: its end, a bound, or the handler. */
+export type StreamStop = 'end' | 'max_bytes' | 'deadline' | 'handler';
+
+export type HttpStreamOutcome =
+  | { streamed: false; response: HttpResponse }
+  | { streamed: true; status: number; headers: HttpHeaders; bytes: number; stopped: StreamStop };
 
 export interface HttpClientOptions {
   /** The orchestrator's configured name, used in every message. */
@@ -110,6 +141,7 @@ const RETRYABLE_CODES = new Set([
 ]);
 const DETAIL_MAX = 300;
 const ERROR_BODY_MAX = 64 * 1024;
+export const DEFAULT_MAX_STREAM_BYTES = 512 * 1024 * 1024;
 
 /** A failure below HTTP (DNS, connect, reset, timeout). */
 class TransportError extends Error {
@@ -117,6 +149,8 @@ class TransportError extends Error {
     readonly code: string,
     readonly timedOut: boolean,
     cause: unknown,
+    /** A streamed body stopped arriving for longer than the timeout. */
+    readonly stalled = false,
   ) {
     super(code, { cause });
     this.name = 'TransportError';
@@ -241,9 +275,13 @@ export class HttpClient {
     });
     const policy = handleWhen(
       (e) => e instanceof TransportError && !e.timedOut && RETRYABLE_CODES.has(e.code),
-    ).orWhenResult(
-      (r) => typeof r === 'object' && r !== null && RETRYABLE_STATUS.has((r as HttpResponse).status),
-    );
+    ).orWhenResult((r) => {
+      if (typeof r !== 'object' || r === null) return false;
+      // `send` resolves with an HttpResponse, `openStream` with an OpenedStream (a streamed 2xx never retries).
+      const status =
+        'response' in r ? (r as { response: HttpResponse }).response.status : (r as HttpResponse).status;
+      return RETRYABLE_STATUS.has(status);
+    });
     this.retryPolicy = retry(policy, {
       maxAttempts: options.maxRetries ?? 2,
       backoff: new ExponentialBackoff({ initialDelay: options.retryInitialDelayMs ?? 100, maxDelay: 2000 }),
@@ -307,6 +345,25 @@ export class HttpClient {
     const response = await this.send(spec);
     if (response.status < 200 || response.status >= 300) throw onError(response);
     return this.parse(spec, response, schema);
+  }
+
+  /**
+   * Sends one request whose 2xx answer the handler may take as a stream (see HttpStreamHandler). Retries
+   * (idempotent requests) happen only before any of a streamed body is handed over; timeouts, TLS and
+   * connection failures map onto MonitorError as for `send`. Resolves with any HTTP status.
+   */
+  async stream(spec: HttpStreamSpec, handler: HttpStreamHandler): Promise<HttpStreamOutcome> {
+    const shouldRetry = spec.retry ?? spec.method === 'GET';
+    try {
+      const opened = shouldRetry
+        ? await this.retryPolicy.execute(() => this.openStream(spec, handler))
+        : await this.openStream(spec, handler);
+      if (!opened.streamed) return opened;
+      const { bytes, stopped } = await this.pump(spec, opened, handler);
+      return { streamed: true, status: opened.status, headers: opened.headers, bytes, stopped };
+    } catch (error) {
+      throw this.transportFailure(spec, error);
+    }
   }
 
   parse<T>(spec: Pick<HttpRequestSpec, 'method' | 'path'>, response: HttpResponse, schema: z.ZodType<T>): T {
@@ -398,17 +455,19 @@ export class HttpClient {
     await this.agent.close();
   }
 
-  private async attempt(spec: HttpRequestSpec): Promise<HttpResponse> {
+  private requestHeaders(spec: HttpRequestSpec): { headers: Record<string, string>; body?: string } {
     const headers: Record<string, string> = {
       accept: 'application/json',
       ...this.headers,
       ...(spec.headers ?? {}),
     };
-    let body: string | undefined;
-    if (spec.json !== undefined) {
-      body = JSON.stringify(spec.json);
-      headers['content-type'] = 'application/json';
-    }
+    if (spec.json === undefined) return { headers };
+    headers['content-type'] = 'application/json';
+    return { headers, body: JSON.stringify(spec.json) };
+  }
+
+  private async attempt(spec: HttpRequestSpec): Promise<HttpResponse> {
+    const { headers, body } = this.requestHeaders(spec);
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       const response = await request(this.buildUrl(spec.path, spec.query), {
@@ -418,27 +477,128 @@ export class HttpClient {
         dispatcher: this.agent,
         signal,
       });
-      const ok = response.statusCode >= 200 && response.statusCode < 300;
-      const limit = ok ? (spec.maxResponseBytes ?? this.maxResponseBytes) : ERROR_BODY_MAX;
-      const text = await readBounded(response.body, limit, ok);
-      return { status: response.statusCode, headers: response.headers, body: text };
+      return await this.readWhole(spec, response);
     } catch (error) {
-      if (error instanceof ResponseTooLargeError) {
-        throw this.unexpected(
-          spec,
-          `the body is larger than ${spec.maxResponseBytes ?? this.maxResponseBytes} bytes`,
-        );
-      }
-      if (error instanceof MonitorError) throw error;
-      const code = errorCode(error) ?? (error instanceof Error ? error.name : 'unknown');
-      const timedOut =
-        signal.aborted ||
-        code === 'UND_ERR_HEADERS_TIMEOUT' ||
-        code === 'UND_ERR_BODY_TIMEOUT' ||
-        code === 'UND_ERR_ABORTED' ||
-        code === 'ETIMEDOUT';
-      throw new TransportError(code, timedOut, error);
+      throw this.attemptFailure(spec, error, signal.aborted);
     }
+  }
+
+  /** A whole body, bounded: 2xx bodies by the response-size cap (an error past it), others by 64 KiB. */
+  private async readWhole(
+    spec: HttpRequestSpec,
+    response: { statusCode: number; headers: HttpHeaders; body: BodyStream },
+  ): Promise<HttpResponse> {
+    const ok = response.statusCode >= 200 && response.statusCode < 300;
+    const limit = ok ? (spec.maxResponseBytes ?? this.maxResponseBytes) : ERROR_BODY_MAX;
+    const text = await readBounded(response.body, limit, ok);
+    return { status: response.statusCode, headers: response.headers, body: text };
+  }
+
+  private attemptFailure(spec: HttpRequestSpec, error: unknown, aborted: boolean): unknown {
+    if (error instanceof ResponseTooLargeError) {
+      return this.unexpected(
+        spec,
+        `the body is larger than ${spec.maxResponseBytes ?? this.maxResponseBytes} bytes`,
+      );
+    }
+    if (error instanceof MonitorError || error instanceof TransportError) return error;
+    const code = errorCode(error) ?? (error instanceof Error ? error.name : 'unknown');
+    const timedOut =
+      aborted ||
+      code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'UND_ERR_ABORTED' ||
+      code === 'ETIMEDOUT';
+    return new TransportError(code, timedOut, error);
+  }
+
+  /**
+   * Opens one attempt of a streamed request: the answer's status and headers within the timeout, then either
+   * its body left open for `pump` (a 2xx the handler accepts) or read whole, under the same deadline.
+   */
+  private async openStream(spec: HttpStreamSpec, handler: HttpStreamHandler): Promise<OpenedStream> {
+    const { headers, body } = this.requestHeaders(spec);
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(), this.timeoutMs);
+    let streaming = false;
+    try {
+      const response = await request(this.buildUrl(spec.path, spec.query), {
+        method: spec.method,
+        headers,
+        body,
+        dispatcher: this.agent,
+        signal: controller.signal,
+      });
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      if (ok && handler.accept({ status: response.statusCode, headers: response.headers })) {
+        streaming = true;
+        clearTimeout(deadline);
+        return {
+          streamed: true,
+          status: response.statusCode,
+          headers: response.headers,
+          body: response.body,
+          controller,
+        };
+      }
+      return { streamed: false, response: await this.readWhole(spec, response) };
+    } catch (error) {
+      throw this.attemptFailure(spec, error, controller.signal.aborted);
+    } finally {
+      if (!streaming) clearTimeout(deadline);
+    }
+  }
+
+  /**
+   * Reads an opened body into the handler, chunk by chunk: never more than `maxStreamBytes`, for no longer
+   * than `streamDeadlineMs`, and failing when no chunk arrives within the timeout (an idle timer restarted
+   * by every chunk). Nothing of the body is kept here.
+   */
+  private async pump(
+    spec: HttpStreamSpec,
+    opened: Extract<OpenedStream, { streamed: true }>,
+    handler: HttpStreamHandler,
+  ): Promise<{ bytes: number; stopped: StreamStop }> {
+    const maxBytes = Math.max(1, spec.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES);
+    const stopAt =
+      spec.streamDeadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + spec.streamDeadlineMs;
+    let stalled = false;
+    const idle = setTimeout(() => {
+      stalled = true;
+      opened.controller.abort();
+    }, this.timeoutMs);
+    let bytes = 0;
+    let stopped: StreamStop = 'end';
+    try {
+      for await (const data of opened.body) {
+        idle.refresh();
+        const chunk = data as Buffer;
+        const room = maxBytes - bytes;
+        if (chunk.length > room) {
+          if (room > 0) handler.onChunk(chunk.subarray(0, room));
+          bytes += room;
+          stopped = 'max_bytes';
+          break;
+        }
+        bytes += chunk.length;
+        if (handler.onChunk(chunk) === false) {
+          stopped = 'handler';
+          break;
+        }
+        if (Date.now() >= stopAt) {
+          stopped = 'deadline';
+          break;
+        }
+      }
+    } catch (error) {
+      const code = errorCode(error) ?? (error instanceof Error ? error.name : 'unknown');
+      if (stalled || code === 'UND_ERR_BODY_TIMEOUT') throw new TransportError(code, true, error, true);
+      throw this.attemptFailure(spec, error, opened.controller.signal.aborted);
+    } finally {
+      clearTimeout(idle);
+      if (stopped !== 'end') opened.body.destroy(); // the rest is not downloaded
+    }
+    return { bytes, stopped };
   }
 
   private transportFailure(spec: HttpRequestSpec, error: unknown): unknown {
@@ -450,6 +610,17 @@ export class HttpClient {
         {
           orchestrator: this.name,
           hint: `if ${this.host} uses a private CA, set tls.ca_file for ${this.name} to that CA's PEM bundle (tls.verify: false turns checking off, not recommended)`,
+          cause: error,
+        },
+      );
+    }
+    if (error.stalled) {
+      return new MonitorError(
+        'upstream_unavailable',
+        `${this.name}: ${this.product} at ${this.host} stopped sending (no data for ${this.timeoutMs} ms in the middle of the answer; ${this.describe(spec)}).`,
+        {
+          orchestrator: this.name,
+          hint: `${this.product} or the network in between may be overloaded; try again later`,
           cause: error,
         },
       );
@@ -479,14 +650,19 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readBounded(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  limit: number,
-  strict: boolean,
-) {
+/** An undici response body. */
+type BodyStream = AsyncIterable<unknown> & { destroy(): unknown };
+
+/** One attempt of a streamed request: a body left open for `pump`, or an answer read whole. */
+type OpenedStream =
+  | { streamed: false; response: HttpResponse }
+  | { streamed: true; status: number; headers: HttpHeaders; body: BodyStream; controller: AbortController };
+
+async function readBounded(body: BodyStream, limit: number, strict: boolean) {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
+  for await (const data of body) {
+    const chunk = data as Buffer;
     if (size + chunk.length > limit) {
       if (strict) {
         body.destroy();

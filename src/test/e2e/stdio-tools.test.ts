@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DAGSTER_DEMO_FACTS, DEMO_FACTS, PREFECT_DEMO_FACTS } from '../../emulators/world/index.js';
+import {
+  AIRFLOW2_DEMO_FACTS,
+  DAGSTER_DEMO_FACTS,
+  DEMO_FACTS,
+  PREFECT_DEMO_FACTS,
+} from '../../emulators/world/index.js';
 import { useDemoSession } from '../demo-session.js';
 
 type Row = Record<string, unknown>;
 const rows = (value: unknown) => value as Row[];
 
-describe('the built CLI over stdio, against the demo world (Airflow 3, Dagster, Prefect)', () => {
+describe('the built CLI over stdio, against the demo world (Airflow 3 and 2, Dagster, Prefect)', () => {
   const session = useDemoSession();
 
   test('lists the read tools and the trigger tool when triggers are enabled', async () => {
@@ -57,6 +62,7 @@ describe('the built CLI over stdio, against the demo world (Airflow 3, Dagster, 
     );
     for (const id of [
       ...DEMO_FACTS.failedInLast24h.map((d) => `airflow:${d}`),
+      ...AIRFLOW2_DEMO_FACTS.failedInLast24h.map((d) => `airflow-legacy:${d}`),
       ...DAGSTER_DEMO_FACTS.failedInLast24h.map((d) => `dagster:${d}`),
       ...PREFECT_DEMO_FACTS.failedInLast24h.map((d) => `prefect:${d}`),
     ]) {
@@ -87,6 +93,7 @@ describe('the built CLI over stdio, against the demo world (Airflow 3, Dagster, 
       assert.ok(
         [
           ...DEMO_FACTS.dataPlatformDags,
+          ...AIRFLOW2_DEMO_FACTS.dataPlatformDags,
           ...DAGSTER_DEMO_FACTS.dataPlatformJobs,
           ...PREFECT_DEMO_FACTS.dataPlatformDeployments,
         ].includes(String(p.pipeline_id) as never),
@@ -152,11 +159,13 @@ describe('the built CLI over stdio, against the demo world (Airflow 3, Dagster, 
         .filter((p) => p.orchestrator === orchestrator)
         .map((p) => p.pipeline_id);
     assert.deepEqual(of('airflow'), [...DEMO_FACTS.dataPlatformDags]);
+    assert.deepEqual(of('airflow-legacy'), [...AIRFLOW2_DEMO_FACTS.dataPlatformDags]);
     assert.deepEqual(of('dagster'), [...DAGSTER_DEMO_FACTS.dataPlatformJobs]);
     assert.deepEqual(of('prefect'), [...PREFECT_DEMO_FACTS.dataPlatformDeployments]);
     assert.equal(
       out.total,
       DEMO_FACTS.dataPlatformDags.length +
+        AIRFLOW2_DEMO_FACTS.dataPlatformDags.length +
         DAGSTER_DEMO_FACTS.dataPlatformJobs.length +
         PREFECT_DEMO_FACTS.dataPlatformDeployments.length,
     );
@@ -189,7 +198,12 @@ describe('the built CLI over stdio, against the demo world (Airflow 3, Dagster, 
       rows(pausedOnly.pipelines)
         .map((p) => p.pipeline_id)
         .sort(),
-      [DEMO_FACTS.paused.dagId, DAGSTER_DEMO_FACTS.paused.job, PREFECT_DEMO_FACTS.paused.pipelineId].sort(),
+      [
+        DEMO_FACTS.paused.dagId,
+        AIRFLOW2_DEMO_FACTS.paused.dagId,
+        DAGSTER_DEMO_FACTS.paused.job,
+        PREFECT_DEMO_FACTS.paused.pipelineId,
+      ].sort(),
     );
   });
 

@@ -4,11 +4,12 @@ import {
   type AirflowDialect,
   type FailedTaskPlan,
   type ListRequest,
+  type LogRequestSpec,
   type RunListFilter,
 } from '../dialect.js';
 import { V2_STATUS } from '../mapping.js';
 import type { LogChunk, RunRecord } from '../records.js';
-import { renderContent } from './log-events.js';
+import { renderContent, renderNdjsonLine } from './log-events.js';
 import {
   DagPageSchema,
   DagRecordSchema,
@@ -29,6 +30,14 @@ const LogChunkSchema: z.ZodType<LogChunk> = TaskLogResponseSchema.transform((r) 
   lines: renderContent(r.content),
   continuation_token: r.continuation_token ?? null,
 }));
+
+const NDJSON = 'application/x-ndjson';
+/** `application/x-ndjson` (Airflow), also the unprefixed `application/ndjson`, with any parameters. */
+const NDJSON_TYPE = /^\s*application\/(x-)?ndjson\s*(;|$)/i;
+
+function logPath(spec: LogRequestSpec): string {
+  return `${P}/dags/${seg(spec.dagId)}/dagRuns/${seg(spec.runId)}/taskInstances/${seg(spec.taskId)}/logs/${spec.tryNumber}`;
+}
 
 function runOrder(orderBy: RunListFilter['orderBy']): string {
   return orderBy === 'finished_at' ? '-end_date' : '-run_after';
@@ -163,10 +172,25 @@ export const v2Dialect: AirflowDialect = {
   log(spec) {
     return {
       method: 'GET',
-      path: `${P}/dags/${seg(spec.dagId)}/dagRuns/${seg(spec.runId)}/taskInstances/${seg(spec.taskId)}/logs/${spec.tryNumber}`,
+      path: logPath(spec),
       query: { map_index: spec.mapIndex, full_content: true, token: spec.token ?? undefined },
       headers: { accept: 'application/json' },
       schema: LogChunkSchema,
+    };
+  },
+
+  /**
+   * `Accept: application/x-ndjson` with full_content: the whole log in one answer, one structured event per
+   * line (a running task's log up to now; its `Airflow-Continuation-Token` header is not followed).
+   */
+  logStream(spec) {
+    return {
+      method: 'GET',
+      path: logPath(spec),
+      query: { map_index: spec.mapIndex, full_content: true },
+      headers: { accept: NDJSON },
+      accepts: (contentType) => contentType !== undefined && NDJSON_TYPE.test(contentType),
+      render: renderNdjsonLine,
     };
   },
 

@@ -1,5 +1,10 @@
 import { splitLines } from '../log-reader.js';
-import type { StructuredLogMessage, TaskLogResponse } from './schemas.js';
+import {
+  StructuredLogMessageSchema,
+  TaskLogResponseSchema,
+  type StructuredLogMessage,
+  type TaskLogResponse,
+} from './schemas.js';
 
 /** Airflow 3 structured log events (structlog JSON) → readable lines. */
 
@@ -75,4 +80,25 @@ export function renderContent(content: TaskLogResponse['content']): string[] {
   const out: string[] = [];
   for (const item of content) for (const line of renderLogEvent(item)) out.push(line);
   return out;
+}
+
+/**
+ * The lines of one line of an NDJSON log stream: one event, rendered as the JSON answer's content items are
+ * (a structured event, or a string). A `{"content": …}` record is read like a JSON answer's body. A line
+ * that is none of these (not JSON, or another shape) is shown as it is rather than failing the whole log.
+ */
+export function renderNdjsonLine(line: string): string[] {
+  if (line.trim().length === 0) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return splitLines(line);
+  }
+  if (typeof parsed === 'string') return renderLogEvent(parsed);
+  const event = StructuredLogMessageSchema.safeParse(parsed);
+  if (event.success) return renderLogEvent(event.data);
+  const wrapped = TaskLogResponseSchema.pick({ content: true }).safeParse(parsed);
+  if (wrapped.success) return renderContent(wrapped.data.content);
+  return splitLines(line);
 }
