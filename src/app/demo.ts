@@ -54,8 +54,11 @@ export async function runDemo(out: NodeJS.WritableStream = process.stdout): Prom
   try {
     await client.connect(transport);
     const { tools } = await client.listTools();
+    const where = world.settings.orchestrators.map(
+      (o) => `${o.name} (${o.type}${o.type === 'airflow' ? (o.api_version === 'v1' ? ' 2' : ' 3') : ''})`,
+    );
     out.write(
-      `pipeline-monitor-mcp demo: a seeded Airflow 3 on ${world.settings.orchestrators[0]?.url}, ${tools.length} tools.\n`,
+      `pipeline-monitor-mcp demo: seeded orchestrators on 127.0.0.1 — ${where.join(', ')}; ${tools.length} tools.\n`,
     );
     for (const q of DEMO_QUESTIONS) {
       const result = await client.callTool({ name: q.tool, arguments: q.args });

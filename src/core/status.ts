@@ -10,3 +10,11 @@ export function isActive(status: RunStatus): boolean {
 export function isTerminal(status: RunStatus): boolean {
   return status === 'success' || status === 'failed' || status === 'cancelled';
 }
+
+/** One row of an adapter's mapping table: a native state, the status it maps to, and why. */
+export interface StatusMappingRow {
+  /** Native state; `null` where the orchestrator reports none yet (an unscheduled task, a step without events). */
+  native: string | null;
+  status: RunStatus;
+  note: string;
+}

@@ -1,8 +1,12 @@
 import {
   DAG_RUN_STATUS_TABLE,
   TASK_INSTANCE_STATUS_TABLE,
-  type StatusMappingRow,
+  V1_DAG_RUN_STATUS_TABLE,
+  V1_TASK_INSTANCE_STATUS_TABLE,
 } from '../adapters/airflow/mapping.js';
+import { RUN_STATUS_TABLE, STEP_STATUS_TABLE } from '../adapters/dagster/mapping.js';
+import { STATE_NAME_NOTES, STATE_TYPE_TABLE } from '../adapters/prefect/mapping.js';
+import type { StatusMappingRow } from '../core/status.js';
 
 /** docs/STATUS-MAPPING.md, generated from the adapters' mapping tables so the two cannot disagree. */
 export function renderStatusMapping(): string {
@@ -10,6 +14,12 @@ export function renderStatusMapping(): string {
     '| native state | normalized status | note |',
     '|---|---|---|',
     ...rows.map((r) => `| \`${r.native ?? 'none (null)'}\` | \`${r.status}\` | ${r.note} |`),
+  ];
+  const section = (title: string, rows: readonly StatusMappingRow[]) => [
+    `### ${title}`,
+    '',
+    ...table(rows),
+    '',
   ];
   return [
     '# Status mapping',
@@ -22,15 +32,26 @@ export function renderStatusMapping(): string {
     '',
     '## Apache Airflow 3 (`/api/v2`)',
     '',
-    '### DAG runs',
+    ...section('DAG runs', DAG_RUN_STATUS_TABLE),
+    ...section('Task instances', TASK_INSTANCE_STATUS_TABLE),
+    '## Apache Airflow 2 (`/api/v1`)',
     '',
-    ...table(DAG_RUN_STATUS_TABLE),
+    ...section('DAG runs', V1_DAG_RUN_STATUS_TABLE),
+    ...section('Task instances', V1_TASK_INSTANCE_STATUS_TABLE),
+    '## Dagster',
     '',
-    '### Task instances',
+    ...section('Runs (`DagsterRunStatus`)', RUN_STATUS_TABLE),
+    ...section('Steps (`StepEventStatus`)', STEP_STATUS_TABLE),
+    '## Prefect',
     '',
-    ...table(TASK_INSTANCE_STATUS_TABLE),
+    ...section('Flow and task runs (`StateType`)', STATE_TYPE_TABLE),
+    '### Notable state names',
     '',
-    'Dagster and Prefect mappings are added with their adapters.',
+    'The status follows the state type; `native_status` carries the state name.',
+    '',
+    '| state name | type | normalized status | note |',
+    '|---|---|---|---|',
+    ...STATE_NAME_NOTES.map((r) => `| \`${r.native ?? ''}\` | \`${r.type}\` | \`${r.status}\` | ${r.note} |`),
     '',
   ].join('\n');
 }

@@ -13,12 +13,9 @@ import type { DagRecord, ImportErrorRecord, RunRecord, TaskInstanceRecord } from
  * so the documentation can be generated from (or checked against) them.
  */
 
-export interface StatusMappingRow {
-  /** Native state; `null` is the TaskInstance "none" state (not yet scheduled). */
-  native: string | null;
-  status: RunStatus;
-  note: string;
-}
+import type { StatusMappingRow } from '../../core/status.js';
+
+export type { StatusMappingRow };
 
 // ---------------------------------------------------------------------------------------------------------
 // Airflow 3 — public API /api/v2

@@ -15,13 +15,9 @@ import type {
  * can be generated from (or checked against) them.
  */
 
-/** Same shape as the Airflow adapter's rows: a native value, the status it maps to, and why. */
-export interface StatusMappingRow {
-  /** Native status; `null` is a step with no status event yet. */
-  native: string | null;
-  status: RunStatus;
-  note: string;
-}
+import type { StatusMappingRow } from '../../core/status.js';
+
+export type { StatusMappingRow };
 
 /** DagsterRunStatus → RunStatus. */
 export const RUN_STATUS_TABLE: readonly StatusMappingRow[] = [

@@ -66,7 +66,7 @@ export const STATE_NAME_NOTES: readonly StateNameRow[] = [
     native: 'Scheduled',
     type: 'SCHEDULED',
     status: 'pending',
-    note: 'an upcoming run; left out of run history and latest runs',
+    note: 'waiting for its start time or a worker; a run due by now (e.g. just triggered) counts as pending, a future slot is left out of history',
   },
   {
     native: 'Late',
