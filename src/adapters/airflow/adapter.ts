@@ -11,11 +11,22 @@ import type { OrchestratorConfig } from '../../core/config.js';
 import { MonitorError, isMonitorError } from '../../core/errors.js';
 import { assertSafeId } from '../../core/identifiers.js';
 import type { LogSlice, Pipeline, PipelineRun, TaskRun } from '../../core/model.js';
-import { mapWithConcurrency, type HttpRequestSpec } from '../http/index.js';
+import {
+  DEFAULT_MAX_STREAM_BYTES,
+  mapWithConcurrency,
+  type HttpRequestSpec,
+  type HttpStreamSpec,
+} from '../http/index.js';
 import { AirflowClient, type AirflowClientOptions, type NotFound } from './client.js';
 import { DIALECTS, detectDialect } from './detect.js';
-import type { AirflowDialect, ApiVersion, DagListFilter } from './dialect.js';
-import { readLogTail } from './log-reader.js';
+import type {
+  AirflowDialect,
+  ApiVersion,
+  DagListFilter,
+  LogRequestSpec,
+  LogStreamRequest,
+} from './dialect.js';
+import { readLogTail, StreamedLogTail, type LogTailResult } from './log-reader.js';
 import {
   importErrorMatchesDag,
   isFailedTaskState,
@@ -26,7 +37,7 @@ import {
   toTaskRun,
   type MappingContext,
 } from './mapping.js';
-import type { DagRecord, ImportErrorRecord, RunRecord, TaskInstanceRecord } from './records.js';
+import type { DagRecord, ImportErrorRecord, LogChunk, RunRecord, TaskInstanceRecord } from './records.js';
 
 export interface AirflowAdapterOptions extends AirflowClientOptions {
   /** Requests in flight for per-DAG fan-out (latestRuns fallback, DAGs of recent runs on v1). Default 8. */
@@ -35,6 +46,15 @@ export interface AirflowAdapterOptions extends AirflowClientOptions {
   maxPages?: number;
   /** Bound on continuation requests for one log. Default 500. */
   maxLogChunks?: number;
+  /**
+   * Read Airflow 3 logs as one NDJSON stream (one request, bounded memory) rather than through
+   * continuation tokens. Default true; a server that does not stream is remembered and read by tokens.
+   */
+  logStreaming?: boolean;
+  /** Bytes of one log stream read at most; the log is then reported truncated. Default 512 MiB. */
+  maxLogStreamBytes?: number;
+  /** Time spent reading one log stream at most; the log is then reported truncated. Default 120 s. */
+  maxLogStreamMs?: number;
   /** Bound on runs one listRuns call returns, whatever the caller asks. Default 10 000. */
   maxRuns?: number;
 }
@@ -59,6 +79,8 @@ const FAILED_TASK_MAX_PAGES = 20;
 const FIND_DAGS_HINT = 'use list_all_pipelines to find ids';
 const FIND_RUNS_HINT = 'use the pipeline run history to find run ids';
 const MAX_LOG_BYTES = 16 * 1024 * 1024;
+/** One record (line) of a log stream larger than this is left out, with a note: memory stays bounded. */
+const MAX_LOG_RECORD_BYTES = 8 * 1024 * 1024;
 
 /** Dag ids are `[\w.-]`; run ids add `:` `+` and so on. A search with other characters matches nothing. */
 const SEARCHABLE = /^[\p{L}\p{N}_.\-:+@ ]+$/u;
@@ -99,6 +121,11 @@ export class AirflowAdapter implements OrchestratorAdapter {
   private readonly maxPages: number;
   private readonly maxLogChunks: number;
   private readonly maxRuns: number;
+  private readonly logStreaming: boolean;
+  private readonly maxLogStreamBytes: number;
+  private readonly maxLogStreamMs: number;
+  /** The server answered a log stream request with 406 or another content type: read logs by tokens. */
+  private logStreamUnsupported = false;
   private resolved: Api | null = null;
   private resolving: Promise<Api> | null = null;
 
@@ -112,6 +139,9 @@ export class AirflowAdapter implements OrchestratorAdapter {
     this.maxPages = options.maxPages ?? 200;
     this.maxLogChunks = options.maxLogChunks ?? 500;
     this.maxRuns = options.maxRuns ?? 10_000;
+    this.logStreaming = options.logStreaming ?? true;
+    this.maxLogStreamBytes = Math.max(1, options.maxLogStreamBytes ?? DEFAULT_MAX_STREAM_BYTES);
+    this.maxLogStreamMs = Math.max(1, options.maxLogStreamMs ?? 120_000);
   }
 
   /** The API version in use: the configured one, else the detected one (null until first use). */
@@ -316,12 +346,27 @@ export class AirflowAdapter implements OrchestratorAdapter {
       message: `no log for task ${taskId}${mapIndex >= 0 ? `[${mapIndex}]` : ''} try ${request.tryNumber} of run ${dagRunId} of DAG ${dagId}.`,
       hint: 'list the run’s task runs to find task ids, map indexes and try numbers',
     };
-    const result = await readLogTail(
-      (token) =>
-        this.client.item(
-          d.log({ dagId, runId: dagRunId, taskId, tryNumber: request.tryNumber, mapIndex, token }),
-          notFound,
-        ),
+    const spec: LogRequestSpec = {
+      dagId,
+      runId: dagRunId,
+      taskId,
+      tryNumber: request.tryNumber,
+      mapIndex,
+      token: null,
+    };
+    let result: LogTailResult | null = null;
+    let first: LogChunk | null = null;
+    const stream = this.logStreaming && !this.logStreamUnsupported ? d.logStream?.(spec) : undefined;
+    if (stream) ({ result, first } = await this.streamLog(d, spec, stream, maxBytes, notFound));
+    result ??= await readLogTail(
+      async (token) => {
+        if (token === null && first !== null) {
+          const chunk = first; // the stream request's JSON answer is this request's answer
+          first = null;
+          return chunk;
+        }
+        return this.client.item(d.log({ ...spec, token }), notFound);
+      },
       { maxBytes, maxChunks: this.maxLogChunks },
     );
     return {
@@ -332,6 +377,47 @@ export class AirflowAdapter implements OrchestratorAdapter {
       truncated: result.truncated,
       bytes_read: result.bytes_read,
     };
+  }
+
+  /**
+   * One request for the whole log, streamed: lines are rendered as they arrive and only the tail is kept.
+   * A 406, or a 2xx of another content type, means the server does not stream logs: that is remembered and
+   * the caller reads by continuation tokens (a JSON answer is already that path's first chunk).
+   */
+  private async streamLog(
+    d: AirflowDialect,
+    spec: LogRequestSpec,
+    stream: LogStreamRequest,
+    maxBytes: number,
+    notFound: NotFound,
+  ): Promise<{ result: LogTailResult | null; first: LogChunk | null }> {
+    const tail = new StreamedLogTail({ maxBytes, maxLineBytes: MAX_LOG_RECORD_BYTES, render: stream.render });
+    const request: HttpStreamSpec = {
+      method: stream.method,
+      path: stream.path,
+      query: stream.query,
+      headers: stream.headers,
+      maxStreamBytes: this.maxLogStreamBytes,
+      streamDeadlineMs: this.maxLogStreamMs,
+    };
+    const outcome = await this.client.stream(request, {
+      accept: (head) => stream.accepts(headerValue(head.headers['content-type'])),
+      onChunk: (chunk) => tail.push(chunk),
+    });
+    if (outcome.streamed) return { result: tail.finish(outcome.stopped), first: null };
+    const response = outcome.response;
+    if (response.status === 406) {
+      this.logStreamUnsupported = true;
+      return { result: null, first: null };
+    }
+    if (response.status < 200 || response.status >= 300) {
+      throw this.client.statusError(request, response, notFound);
+    }
+    this.logStreamUnsupported = true;
+    const type = headerValue(response.headers['content-type']) ?? '';
+    if (!/^\s*application\/json\s*(;|$)/i.test(type)) return { result: null, first: null };
+    const json = d.log(spec);
+    return { result: null, first: this.client.http.parse(request, response, json.schema) };
   }
 
   async triggerRun(pipelineId: string, request: TriggerRequest): Promise<PipelineRun> {
@@ -535,6 +621,10 @@ export class AirflowAdapter implements OrchestratorAdapter {
       hint: FIND_RUNS_HINT,
     };
   }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { LogTail, readLogTail, splitLines, tokenEndOfLog } from './log-reader.js';
+import { LogTail, readLogTail, splitLines, StreamedLogTail, tokenEndOfLog } from './log-reader.js';
 import type { LogChunk } from './records.js';
 
 const bytesOf = (lines: string[]): number => lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
@@ -126,5 +126,64 @@ describe('continuation', () => {
     assert.equal(endless.complete, false);
     assert.equal(endless.truncated, true);
     assert.match(endless.lines.at(-1) ?? '', /stopped after 5 log chunks/);
+  });
+});
+
+describe('StreamedLogTail', () => {
+  const render = (line: string) => (line.length === 0 ? [] : [`> ${line}`]);
+
+  it('renders lines as they complete, across chunks, and keeps a bounded tail', () => {
+    const tail = new StreamedLogTail({ maxBytes: 40, maxLineBytes: 1000, render });
+    const text = Array.from({ length: 50 }, (_, i) => `l${i} é`).join('\n');
+    const bytes = Buffer.from(text);
+    for (let i = 0; i < bytes.length; i += 7) tail.push(bytes.subarray(i, i + 7));
+    const result = tail.finish('end');
+    assert.equal(result.lines.at(-1), '> l49 é', 'the last line has no newline and still counts');
+    assert.ok(bytesOf(result.lines) <= 40);
+    assert.equal(result.truncated, true);
+    assert.equal(result.complete, true);
+    assert.equal(result.bytes_read, bytes.length);
+    assert.equal(result.chunks, 1);
+  });
+
+  it('is complete and untruncated when everything fits', () => {
+    const tail = new StreamedLogTail({ maxBytes: 1000, maxLineBytes: 1000, render });
+    tail.push(Buffer.from('a\n\nb\n'));
+    assert.deepEqual(tail.finish('end'), {
+      lines: ['> a', '> b'],
+      truncated: false,
+      bytes_read: 5,
+      chunks: 1,
+      complete: true,
+    });
+  });
+
+  it('notes a stream cut short and drops its unfinished last line', () => {
+    const tail = new StreamedLogTail({ maxBytes: 1000, maxLineBytes: 1000, render });
+    tail.push(Buffer.from('a\nb\nhalf a li'));
+    const result = tail.finish('max_bytes');
+    assert.deepEqual(result.lines.slice(0, 2), ['> a', '> b']);
+    assert.match(
+      result.lines.at(-1) ?? '',
+      /^\[pipeline-monitor\] stopped reading the log after 13 bytes; the end/,
+    );
+    assert.equal(result.truncated, true);
+    assert.equal(result.complete, false);
+
+    const late = new StreamedLogTail({ maxBytes: 1000, maxLineBytes: 1000, render });
+    late.push(Buffer.from('a\n'));
+    assert.match(late.finish('deadline').lines.at(-1) ?? '', /at the time bound/);
+  });
+
+  it('leaves out an oversized record with a note', () => {
+    const tail = new StreamedLogTail({ maxBytes: 1000, maxLineBytes: 10, render });
+    tail.push(Buffer.from(`a\n${'x'.repeat(30)}\nb\n`));
+    const result = tail.finish('end');
+    assert.deepEqual(result.lines, [
+      '> a',
+      '[pipeline-monitor] a log record of more than 10 bytes was left out',
+      '> b',
+    ]);
+    assert.equal(result.truncated, true);
   });
 });

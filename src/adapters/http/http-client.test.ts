@@ -167,6 +167,149 @@ describe('HttpClient', () => {
     assert.equal(server.hits(), 1); // timeouts are not retried
   });
 
+  describe('stream', () => {
+    const ndjson = (head: { headers: Record<string, string | string[] | undefined> }) =>
+      head.headers['content-type'] === 'application/x-ndjson';
+    /** Writes the pieces one by one, `gapMs` apart; `stallAfter` leaves the response open after that piece. */
+    const drip =
+      (pieces: (string | Buffer)[], gapMs = 5, stallAfter?: number) =>
+      (_req: IncomingMessage, res: ServerResponse) => {
+        res.setHeader('content-type', 'application/x-ndjson');
+        let i = 0;
+        const next = () => {
+          if (i >= pieces.length) return void res.end();
+          res.write(pieces[i++] as string | Buffer);
+          if (stallAfter !== undefined && i > stallAfter) return;
+          setTimeout(next, gapMs);
+        };
+        next();
+      };
+
+    it('hands a 2xx body over chunk by chunk, past the response-size cap, and counts its bytes', async () => {
+      const pieces = Array.from({ length: 6 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(400)}"}\n`);
+      server.use(drip(pieces));
+      const chunks: Buffer[] = [];
+      const outcome = await client.stream(
+        { ...spec, headers: { accept: 'application/x-ndjson' }, maxResponseBytes: 100 },
+        { accept: ndjson, onChunk: (c) => void chunks.push(Buffer.from(c)) },
+      );
+      assert.ok(outcome.streamed);
+      assert.equal(outcome.stopped, 'end');
+      assert.equal(outcome.status, 200);
+      const total = pieces.join('');
+      assert.equal(outcome.bytes, Buffer.byteLength(total));
+      assert.equal(Buffer.concat(chunks).toString(), total);
+      assert.ok(chunks.length > 1, 'several chunks');
+    });
+
+    it('stops at maxStreamBytes, or when the handler says so, without an error', async () => {
+      server.use(
+        drip(
+          Array.from({ length: 20 }, () => 'y'.repeat(1000)),
+          1,
+        ),
+      );
+      let got = 0;
+      const bounded = await client.stream(
+        { ...spec, maxStreamBytes: 2500 },
+        { accept: ndjson, onChunk: (c) => void (got += c.length) },
+      );
+      assert.ok(bounded.streamed);
+      assert.equal(bounded.stopped, 'max_bytes');
+      assert.equal(bounded.bytes, 2500);
+      assert.equal(got, 2500);
+
+      let calls = 0;
+      const stopped = await client.stream(spec, { accept: ndjson, onChunk: () => ++calls < 2 });
+      assert.ok(stopped.streamed);
+      assert.equal(stopped.stopped, 'handler');
+      assert.equal(calls, 2);
+    });
+
+    it('stops at the time bound', async () => {
+      server.use(
+        drip(
+          Array.from({ length: 100 }, () => 'z\n'),
+          20,
+        ),
+      );
+      const outcome = await client.stream(
+        { ...spec, streamDeadlineMs: 60 },
+        { accept: ndjson, onChunk: () => undefined },
+      );
+      assert.ok(outcome.streamed);
+      assert.equal(outcome.stopped, 'deadline');
+      assert.ok(outcome.bytes < 200);
+    });
+
+    it('reads refused and non-2xx answers whole, like send, and retries 503 before streaming', async () => {
+      server.use((_req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end('{"content":[],"continuation_token":null}');
+      });
+      const json = await client.stream(spec, { accept: ndjson, onChunk: () => assert.fail('not streamed') });
+      assert.ok(!json.streamed);
+      assert.equal(json.response.body, '{"content":[],"continuation_token":null}');
+
+      server.use((_req, res) => {
+        if (server.hits() < 3) {
+          res.statusCode = 503;
+          return void res.end('busy');
+        }
+        drip(['a\n', 'b\n'])(_req, res);
+      });
+      let text = '';
+      const retried = await client.stream(spec, { accept: ndjson, onChunk: (c) => void (text += c) });
+      assert.ok(retried.streamed);
+      assert.equal(text, 'a\nb\n');
+      assert.equal(server.hits(), 3);
+
+      server.use((_req, res) => {
+        res.statusCode = 404;
+        res.end(JSON.stringify({ detail: 'no such log hunter22' }));
+      });
+      const missing = await client.stream(spec, {
+        accept: ndjson,
+        onChunk: () => assert.fail('not streamed'),
+      });
+      assert.ok(!missing.streamed);
+      assert.equal(missing.response.status, 404);
+      assert.ok(!client.detailOf(missing.response)?.includes('hunter22'));
+    });
+
+    it('fails a stream that stops arriving for longer than the timeout, and a slow first answer', async () => {
+      server.use(drip(['{"a":1}\n', '{"b":2}\n'], 5, 1));
+      let got = 0;
+      const stalled = await rejection(
+        client.stream(spec, { accept: ndjson, onChunk: (c) => void (got += c.length) }),
+      );
+      assert.equal(stalled.kind, 'upstream_unavailable');
+      assert.match(stalled.message, /stopped sending \(no data for 500 ms/);
+      assert.equal(got, 16);
+      assert.equal(server.hits(), 1, 'a stream once handed over is not retried');
+
+      server.use(() => {
+        /* never answers */
+      });
+      const slow = await rejection(client.stream(spec, { accept: ndjson, onChunk: () => undefined }));
+      assert.equal(slow.kind, 'upstream_unavailable');
+      assert.match(slow.message, /no answer within 500 ms/);
+    });
+
+    it('keeps streaming as long as chunks keep coming, past the timeout in total', async () => {
+      server.use(
+        drip(
+          Array.from({ length: 8 }, () => 'k\n'),
+          100,
+        ),
+      );
+      const outcome = await client.stream(spec, { accept: ndjson, onChunk: () => undefined });
+      assert.ok(outcome.streamed);
+      assert.equal(outcome.stopped, 'end');
+      assert.equal(outcome.bytes, 16);
+    });
+  });
+
   it('maps a closed port to upstream_unavailable naming the host', async () => {
     const dead = await startServer();
     const url = dead.url;

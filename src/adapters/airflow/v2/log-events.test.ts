@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderContent, renderLogEvent } from './log-events.js';
+import { renderContent, renderLogEvent, renderNdjsonLine } from './log-events.js';
 
 describe('rendering', () => {
   it('renders a structured event with extras', () => {
@@ -56,5 +56,35 @@ describe('rendering', () => {
     assert.deepEqual(renderContent('one\ntwo\n'), ['one', 'two']);
     assert.deepEqual(renderContent(''), []);
     assert.deepEqual(renderContent(['x', { event: 'y' }]), ['x', 'y']);
+  });
+});
+
+describe('NDJSON lines', () => {
+  it('renders each line as the JSON answer renders the same item', () => {
+    const items = [
+      {
+        event: 'Processed batch 1/2: 1,000 rows',
+        timestamp: '2026-03-11T10:00:00Z',
+        level: 'info',
+        logger: 'x',
+      },
+      {
+        event: 'Task failed',
+        level: 'error',
+        error_detail: [{ exc_type: 'E', exc_value: 'boom', frames: [] }],
+      },
+      'a plain string\nover two lines',
+      { event: 'Zählerstand 日本 😀', extra: { k: 1 } },
+    ];
+    for (const item of items) assert.deepEqual(renderNdjsonLine(JSON.stringify(item)), renderContent([item]));
+  });
+
+  it('reads {"content": …} records, skips blank lines, and shows anything else as it is', () => {
+    assert.deepEqual(renderNdjsonLine('{"content":[{"event":"a"},"b"]}'), ['a', 'b']);
+    assert.deepEqual(renderNdjsonLine('{"content":"x\\ny"}'), ['x', 'y']);
+    assert.deepEqual(renderNdjsonLine('   '), []);
+    assert.deepEqual(renderNdjsonLine('not json {'), ['not json {']);
+    assert.deepEqual(renderNdjsonLine('{"message":"no event"}'), ['{"message":"no event"}']);
+    assert.deepEqual(renderNdjsonLine('42'), ['42']);
   });
 });
