@@ -6,7 +6,9 @@ import { buildService } from './app/build-service.js';
 import { createLogger } from './app/logger.js';
 import { serveOverStdio } from './app/serve-stdio.js';
 import { VERSION } from './app/version.js';
+import { renderAudit } from './app/render-audit.js';
 import { ConfigError } from './config/config-error.js';
+import { AuditLog } from './service/trigger/audit-log.js';
 import { loadSettings } from './config/load.js';
 
 const USAGE = `pipeline-monitor-mcp ${VERSION} — MCP server for Airflow, Dagster and Prefect pipelines
@@ -15,6 +17,9 @@ Usage:
   pipeline-monitor-mcp [--config FILE]   serve MCP over stdio (config: FILE, $PIPELINE_MONITOR_CONFIG, or AIRFLOW_URL…)
   pipeline-monitor-mcp --demo            serve MCP over stdio against a built-in demo world
   pipeline-monitor-mcp demo              ask the demo questions through a real MCP client and print the answers
+  pipeline-monitor-mcp audit [--limit N] print the recent trigger audit log entries
+Options:
+  --read-only                            never register write tools, whatever the configuration says
   pipeline-monitor-mcp --version | --help
 `;
 
@@ -25,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string', short: 'c' },
       demo: { type: 'boolean' },
+      'read-only': { type: 'boolean' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -35,6 +42,11 @@ async function main(argv: string[]): Promise<number> {
     await runDemo();
     return 0;
   }
+  if (positionals[0] === 'audit') {
+    const settings = loadSettings(values.config, process.env);
+    process.stdout.write(renderAudit(new AuditLog(settings.triggers.audit_log), Number(values.limit ?? 50)));
+    return 0;
+  }
   if (positionals.length > 0) {
     process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
     return 2;
@@ -42,7 +54,11 @@ async function main(argv: string[]): Promise<number> {
 
   const logger = createLogger();
   const demo = values.demo ? await startDemoWorld() : null;
-  const settings = demo ? demo.settings : loadSettings(values.config, process.env);
+  const loaded = demo ? demo.settings : loadSettings(values.config, process.env);
+  // --read-only wins over any configuration.
+  const settings = values['read-only']
+    ? { ...loaded, triggers: { ...loaded.triggers, enabled: false } }
+    : loaded;
   for (const o of settings.orchestrators.filter((o) => !o.tls.verify)) {
     logger.warn(
       { orchestrator: o.name },
@@ -57,6 +73,11 @@ async function main(argv: string[]): Promise<number> {
       source: settings.source,
     },
     'pipeline-monitor-mcp serving on stdio',
+  );
+  service.reconcileTriggers().then(
+    (n) =>
+      n > 0 && logger.warn({ reconciled: n }, 'recorded the outcome of triggers interrupted by a restart'),
+    (error: unknown) => logger.error({ err: error }, 'trigger reconciliation failed'),
   );
   await serveOverStdio(service, logger);
   await service.close();

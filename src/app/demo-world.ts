@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import { TRIGGER_DEFAULTS, type Settings } from '../config/settings.js';
 import { orchestratorConfig, type OrchestratorConfig } from '../core/config.js';
 import { startAirflowEmulator } from '../emulators/airflow/index.js';
 import { startDagsterEmulator } from '../emulators/dagster/index.js';
@@ -55,7 +55,11 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
   return {
     settings: {
       orchestrators: started.map((s) => s.config),
-      triggers: { enabled: true },
+      triggers: {
+        ...TRIGGER_DEFAULTS,
+        enabled: true,
+        audit_log: join(mkdtempSync(join(tmpdir(), 'pipeline-monitor-demo-audit-')), 'audit.jsonl'),
+      },
       source: 'demo world',
     },
     emulators,
@@ -142,9 +146,15 @@ function pick(e: Omit<DemoEmulator, 'name'>): Omit<DemoEmulator, 'name'> {
 }
 
 /** Environment for a child server process: the demo settings as a config file it reads. */
+export interface DemoEnvironmentOptions {
+  triggers?: boolean;
+  /** Overrides of the `triggers:` configuration (snake_case keys as in the config file). */
+  triggerConfig?: Record<string, unknown>;
+}
+
 export function demoEnvironment(
   world: DemoWorld,
-  options: { triggers?: boolean } = {},
+  options: DemoEnvironmentOptions = {},
 ): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'pipeline-monitor-demo-'));
   const path = join(dir, 'config.json');
@@ -162,7 +172,11 @@ export function demoEnvironment(
             : undefined,
       timeout_seconds: o.timeout_ms / 1000,
     })),
-    triggers: { enabled: options.triggers ?? world.settings.triggers.enabled },
+    triggers: {
+      enabled: options.triggers ?? world.settings.triggers.enabled,
+      audit_log: world.settings.triggers.audit_log,
+      ...options.triggerConfig,
+    },
   };
   writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
   return { PIPELINE_MONITOR_CONFIG: path };

@@ -60,15 +60,30 @@ export async function runDemo(out: NodeJS.WritableStream = process.stdout): Prom
     out.write(
       `pipeline-monitor-mcp demo: seeded orchestrators on 127.0.0.1 — ${where.join(', ')}; ${tools.length} tools.\n`,
     );
-    for (const q of DEMO_QUESTIONS) {
-      const result = await client.callTool({ name: q.tool, arguments: q.args });
+    const ask = async (tool: string, args: Record<string, unknown>, label?: string) => {
+      const result = await client.callTool({ name: tool, arguments: args });
       const text = (result.content as { type: string; text?: string }[])
         .map((c) => (c.type === 'text' ? (c.text ?? '') : ''))
         .join('\n');
+      const shown = { ...args, ...(args.confirmation_token ? { confirmation_token: '…' } : {}) };
       out.write(
-        `\n❓ ${q.ask}\n   → ${q.tool}(${JSON.stringify(q.args)})${result.isError ? ' [tool error]' : ''}\n`,
+        `${label ?? ''}   → ${tool}(${JSON.stringify(shown)})${result.isError ? ' [refused or failed]' : ''}\n`,
       );
       out.write(`${text.replace(/^/gm, '   ')}\n`);
+      return result.structuredContent as Record<string, unknown> | undefined;
+    };
+    for (const q of DEMO_QUESTIONS) {
+      out.write(`\n❓ ${q.ask}\n`);
+      const first = await ask(q.tool, q.args);
+      const confirmation = first?.confirmation as { token: string } | null | undefined;
+      if (q.tool === 'trigger_pipeline' && confirmation) {
+        await ask(
+          q.tool,
+          { ...q.args, confirmation_token: confirmation.token },
+          '   (the user confirms the preview)\n',
+        );
+        await ask(q.tool, q.args, '   (asked again while that run is queued)\n');
+      }
     }
   } finally {
     await client.close().catch(() => undefined);

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type * as z from 'zod';
 import type { AuthConfig, OrchestratorConfig } from '../core/config.js';
 import { ConfigError } from './config-error.js';
 import { interpolateEnv, protectReferences } from './interpolate.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
-import type { Settings } from './settings.js';
+import { TRIGGER_DEFAULTS, type Settings } from './settings.js';
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
@@ -37,7 +39,7 @@ function fromFile(path: string, env: NodeJS.ProcessEnv): Settings {
     const detail = error instanceof Error ? error.message.split('\n')[0] : 'unreadable';
     throw new ConfigError(path, `is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${detail}`);
   }
-  return toSettings(validate(interpolateEnv(raw, env)), path);
+  return toSettings(validate(interpolateEnv(raw, env)), path, env);
 }
 
 function fromEnvironment(env: NodeJS.ProcessEnv): Settings {
@@ -75,7 +77,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Settings {
     );
   }
   const triggersEnabled = /^(1|true|yes)$/i.test(env.PIPELINE_MONITOR_ENABLE_TRIGGERS ?? '');
-  return toSettings(validate({ orchestrators, triggers: { enabled: triggersEnabled } }), 'environment');
+  return toSettings(validate({ orchestrators, triggers: { enabled: triggersEnabled } }), 'environment', env);
 }
 
 /** PREFECT_API_AUTH_STRING is `user:password`, as for a self-hosted server's basic auth. */
@@ -127,7 +129,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
-function toSettings(file: ConfigFile, source: string): Settings {
+function toSettings(file: ConfigFile, source: string, env: NodeJS.ProcessEnv): Settings {
   const orchestrators: OrchestratorConfig[] = file.orchestrators.map((entry, i) => ({
     name: entry.name,
     type: entry.type,
@@ -141,7 +143,21 @@ function toSettings(file: ConfigFile, source: string): Settings {
       verify: entry.tls?.verify ?? true,
     },
   }));
-  return { orchestrators, triggers: { enabled: file.triggers?.enabled ?? false }, source };
+  const t = file.triggers;
+  return {
+    orchestrators,
+    triggers: {
+      enabled: t?.enabled ?? false,
+      allow: t?.allow ?? TRIGGER_DEFAULTS.allow,
+      deny: t?.deny ?? TRIGGER_DEFAULTS.deny,
+      cooldown_seconds: t?.cooldown_seconds ?? TRIGGER_DEFAULTS.cooldown_seconds,
+      max_per_hour: t?.max_per_hour ?? TRIGGER_DEFAULTS.max_per_hour,
+      max_per_hour_per_pipeline: t?.max_per_hour_per_pipeline ?? TRIGGER_DEFAULTS.max_per_hour_per_pipeline,
+      confirm: t?.confirm ?? TRIGGER_DEFAULTS.confirm,
+      audit_log: t?.audit_log ?? defaultAuditLogPath(env),
+    },
+    source,
+  };
 }
 
 function readCaFile(path: string, index: number): string {
@@ -164,4 +180,10 @@ function toAuth(auth: ConfigFile['orchestrators'][number]['auth']): AuthConfig {
   if (!auth) return { kind: 'none' };
   if ('token' in auth) return { kind: 'token', token: auth.token };
   return { kind: 'basic', username: auth.username, password: auth.password };
+}
+
+/** `$XDG_STATE_HOME/pipeline-monitor-mcp/audit.jsonl`, else `~/.local/state/…` (the XDG default). */
+export function defaultAuditLogPath(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  return join(base, 'pipeline-monitor-mcp', 'audit.jsonl');
 }

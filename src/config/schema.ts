@@ -32,8 +32,17 @@ export const orchestratorEntrySchema = z.strictObject({
   tls: z.strictObject({ ca_file: z.string().min(1).optional(), verify: z.boolean().optional() }).optional(),
 });
 
+const glob = z.string().min(1).max(300);
+
 export const triggersSchema = z.strictObject({
   enabled: z.boolean().default(false),
+  allow: z.array(glob).optional(),
+  deny: z.array(glob).optional(),
+  cooldown_seconds: z.number().min(0).max(86_400).optional(),
+  max_per_hour: z.number().int().min(1).max(10_000).optional(),
+  max_per_hour_per_pipeline: z.number().int().min(1).max(1000).optional(),
+  confirm: z.enum(['always', 'never']).optional(),
+  audit_log: z.string().min(1).optional(),
 });
 
 export const configFileSchema = z.strictObject({

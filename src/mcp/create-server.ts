@@ -43,7 +43,13 @@ export function createServer(service: MonitorService, options: ServerOptions): M
         const started = Date.now();
         try {
           // Parsing strips fields the schema does not declare (clients reject those) and fails loudly on a mismatch.
-          const output = tool.output.parse(await tool.run(service, args as never)) as Record<string, unknown>;
+          const withClient = tool.writes
+            ? { ...(args as object), client: server.server.getClientVersion()?.name ?? null }
+            : args;
+          const output = tool.output.parse(await tool.run(service, withClient as never)) as Record<
+            string,
+            unknown
+          >;
           options.logger.debug({ tool: tool.name, ms: Date.now() - started }, 'tool call');
           return { content: [{ type: 'text', text: tool.render(output) }], structuredContent: output };
         } catch (error) {

@@ -6,7 +6,10 @@ import { getPipelineHistory } from './pipeline-history.js';
 import { getPipelineStatus } from './pipeline-status.js';
 import { getRunDetails } from './run-details.js';
 import { getTaskLogs, type TaskLogsInput } from './task-logs.js';
-import { triggerPipeline, type TriggerInput, type TriggerLocks } from './trigger.js';
+import { AuditLog } from './trigger/audit-log.js';
+import { ConfirmationTokens } from './trigger/confirmation.js';
+import { reconcileAudit } from './trigger/reconcile.js';
+import { triggerPipeline, type TriggerInput, type TriggerState } from './trigger/trigger-pipeline.js';
 import { TtlCache } from './ttl-cache.js';
 
 /** How long a merged pipeline listing is reused (pages of one listing stay consistent). */
@@ -15,11 +18,17 @@ export const CATALOG_TTL_MS = 30_000;
 /** The monitoring operations over every configured orchestrator; what the MCP tools call. */
 export class MonitorService {
   private readonly catalog: CatalogCache;
-  private readonly triggerLocks: TriggerLocks = new Map();
+  private readonly triggerState: TriggerState;
   private readonly sweeps: SweepCache;
 
   constructor(readonly ctx: ServiceContext) {
     this.catalog = new TtlCache(CATALOG_TTL_MS);
+    this.triggerState = {
+      audit: new AuditLog(ctx.triggers.audit_log),
+      tokens: new ConfirmationTokens(),
+      locks: new Map(),
+      accepted: null,
+    };
     this.sweeps = new TtlCache(ctx.readCacheTtlMs, Date.now, 64);
   }
 
@@ -60,10 +69,15 @@ export class MonitorService {
   }
 
   async triggerPipeline(input: TriggerInput) {
-    const result = await triggerPipeline(this.ctx, this.triggerLocks, input);
+    const result = await triggerPipeline(this.ctx, this.triggerState, input);
     this.catalog.clear();
     this.sweeps.clear();
     return result;
+  }
+
+  /** Records the outcome of triggers interrupted by a crash; call once at startup. */
+  reconcileTriggers(): Promise<number> {
+    return this.ctx.triggers.enabled ? reconcileAudit(this.ctx, this.triggerState.audit) : Promise.resolve(0);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,10 @@
 import { after, before } from 'node:test';
-import { demoEnvironment, startDemoWorld, type DemoWorld } from '../app/demo-world.js';
+import {
+  demoEnvironment,
+  startDemoWorld,
+  type DemoEnvironmentOptions,
+  type DemoWorld,
+} from '../app/demo-world.js';
 import { connectCli, type McpSession } from './mcp-harness.js';
 
 export interface DemoSession {
@@ -11,7 +16,7 @@ export interface DemoSession {
  * For a test file or suite: the demo world on 127.0.0.1 and the built CLI connected to it over stdio,
  * started before the tests and closed after. Read the fields inside tests, not at definition time.
  */
-export function useDemoSession(options: { triggers?: boolean } = {}): DemoSession {
+export function useDemoSession(options: DemoEnvironmentOptions = {}): DemoSession {
   const session = {} as DemoSession;
   before(async () => {
     session.world = await startDemoWorld();

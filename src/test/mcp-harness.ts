@@ -12,6 +12,8 @@ export interface ToolAnswer {
 
 export interface McpSession {
   client: Client;
+  /** The server process. */
+  pid: number | null;
   stderr: () => string;
   call(name: string, args?: Record<string, unknown>): Promise<ToolAnswer>;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ export async function connectCli(env: Record<string, string>, args: string[] = [
   await client.connect(transport);
   return {
     client,
+    pid: transport.pid,
     stderr: () => stderr,
     async call(name, args = {}) {
       const result = await client.callTool({ name, arguments: args });

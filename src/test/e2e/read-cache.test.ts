@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { useDemoSession } from '../demo-session.js';
 
 describe('repeated identical questions', () => {
-  const session = useDemoSession();
+  const session = useDemoSession({ triggerConfig: { confirm: 'never' } });
 
   test('concurrent and repeated identical calls cost the orchestrator once; a trigger is seen at once', async () => {
     const emulator = session.world.emulators[0]!;

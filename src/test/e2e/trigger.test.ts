@@ -1,58 +1,184 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { DEMO_FACTS } from '../../emulators/world/index.js';
 import { useDemoSession } from '../demo-session.js';
 
-describe('trigger_pipeline', () => {
+type Structured = {
+  status: string;
+  run: { run_id: string; status: string; trigger: string } | null;
+  confirmation: { token: string } | null;
+};
+
+function audit(path: string): { decision: string; pipeline: string; run_id: string | null; id: string }[] {
+  try {
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { decision: string; pipeline: string; run_id: string | null; id: string });
+  } catch {
+    return [];
+  }
+}
+
+const postsTo = (requests: { method: string; path: string }[], dag: string) =>
+  requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/dags/${dag}/dagRuns`)).length;
+
+describe('trigger_pipeline with confirmation (the default)', () => {
   const session = useDemoSession();
 
-  test('starts one run, then refuses while it is queued', async () => {
-    const emulator = session.world.emulators[0]!;
-    const answer = await session.mcp.call('trigger_pipeline', {
-      pipeline_id: 'sync_inventory',
-      reason: 'test rerun',
-    });
-    assert.equal(answer.isError, false, answer.text);
-    const run = (answer.structured as { run: Record<string, unknown> }).run;
-    assert.equal(run.status, 'pending');
-    assert.equal(run.trigger, 'manual');
-    const posts = emulator.requests.filter(
-      (r) => r.method === 'POST' && r.path.endsWith('/dags/sync_inventory/dagRuns'),
-    );
-    assert.equal(posts.length, 1);
+  test('a preview and a token first; the confirmed call starts exactly one run; then refused while it is queued', async () => {
+    const airflow = session.world.emulator('airflow');
+    const args = { pipeline_id: 'sync_inventory', reason: 'test rerun' };
+    const preview = await session.mcp.call('trigger_pipeline', args);
+    assert.equal(preview.isError, false, preview.text);
+    const p = preview.structured as Structured;
+    assert.equal(p.status, 'confirmation_required');
+    assert.equal(p.run, null);
+    assert.equal(postsTo(airflow.requests, 'sync_inventory'), 0, 'a preview starts nothing');
 
-    const again = await session.mcp.call('trigger_pipeline', { pipeline_id: 'sync_inventory' });
+    const started = await session.mcp.call('trigger_pipeline', {
+      ...args,
+      confirmation_token: p.confirmation?.token,
+    });
+    assert.equal(started.isError, false, started.text);
+    const s = started.structured as Structured;
+    assert.equal(s.status, 'started');
+    assert.equal(s.run?.status, 'pending');
+    assert.equal(s.run?.trigger, 'manual');
+    assert.equal(postsTo(airflow.requests, 'sync_inventory'), 1);
+
+    const reused = await session.mcp.call('trigger_pipeline', {
+      ...args,
+      confirmation_token: p.confirmation?.token,
+    });
+    assert.equal(reused.isError, true);
+    const again = await session.mcp.call('trigger_pipeline', args);
     assert.equal(again.isError, true);
     assert.match(again.text, /already has a queued run/);
-    assert.match(again.text, new RegExp(String(run.run_id).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    assert.match(again.text, new RegExp(String(s.run?.run_id)));
+    assert.equal(postsTo(airflow.requests, 'sync_inventory'), 1);
+
     const status = (await session.mcp.call('get_pipeline_status', { pipeline_id: 'sync_inventory' }))
       .structured as {
       latest_run: { run_id: string };
     };
-    assert.equal(status.latest_run.run_id, run.run_id);
-  });
-
-  test('refuses a running pipeline', async () => {
-    const answer = await session.mcp.call('trigger_pipeline', { pipeline_id: DEMO_FACTS.runningNow.dagId });
-    assert.equal(answer.isError, true);
-    assert.match(answer.text, /already has a running run/);
-  });
-
-  test('refuses a paused pipeline and never unpauses it', async () => {
-    const emulator = session.world.emulators[0]!;
-    const answer = await session.mcp.call('trigger_pipeline', { pipeline_id: DEMO_FACTS.paused.dagId });
-    assert.equal(answer.isError, true);
-    assert.match(answer.text, /paused/);
-    assert.equal(emulator.requests.filter((r) => r.method === 'PATCH').length, 0);
-    assert.equal(
-      emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(DEMO_FACTS.paused.dagId)).length,
-      0,
+    assert.equal(status.latest_run.run_id, s.run?.run_id);
+    const log = audit(session.world.settings.triggers.audit_log).filter(
+      (e) => e.pipeline === 'airflow:sync_inventory',
     );
+    assert.equal(log.filter((e) => e.decision === 'intent').length, 1);
+    assert.equal(log.filter((e) => e.decision === 'accepted').length, 1);
+    assert.ok(log.filter((e) => e.decision === 'refused').length >= 2);
+  });
+
+  test('forged and mismatched tokens are refused and start nothing', async () => {
+    const airflow = session.world.emulator('airflow');
+    const args = { pipeline_id: 'daily_sales_etl' };
+    const preview = (await session.mcp.call('trigger_pipeline', args)).structured as Structured;
+    const token = preview.confirmation?.token ?? '';
+    const forged = `${token.split('.')[0]}.AAAA${token.split('.')[1]?.slice(4)}`;
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...args, confirmation_token: forged }, /not issued by this server/],
+      [{ ...args, confirmation_token: 'garbage' }, /malformed/],
+      [
+        { ...args, conf: { full_refresh: true }, confirmation_token: token },
+        /another pipeline or other parameters/,
+      ],
+      [
+        { pipeline_id: 'customer_360_build', confirmation_token: token },
+        /another pipeline or other parameters/,
+      ],
+    ];
+    for (const [call, reason] of cases) {
+      const answer = await session.mcp.call('trigger_pipeline', call);
+      assert.equal(answer.isError, true, JSON.stringify(call));
+      assert.match(answer.text, reason);
+    }
+    assert.equal(postsTo(airflow.requests, 'daily_sales_etl'), 0);
+    assert.equal(postsTo(airflow.requests, 'customer_360_build'), 0);
+  });
+
+  test('refuses a running pipeline and a paused one, never unpausing it', async () => {
+    const airflow = session.world.emulator('airflow');
+    const running = await session.mcp.call('trigger_pipeline', { pipeline_id: DEMO_FACTS.runningNow.dagId });
+    assert.equal(running.isError, true);
+    assert.match(running.text, /already has a running run/);
+    const paused = await session.mcp.call('trigger_pipeline', { pipeline_id: DEMO_FACTS.paused.dagId });
+    assert.equal(paused.isError, true);
+    assert.match(paused.text, /paused/);
+    assert.equal(airflow.requests.filter((r) => r.method === 'PATCH').length, 0);
     const status = (await session.mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.paused.dagId }))
       .structured as {
       pipeline: { paused: boolean };
     };
     assert.equal(status.pipeline.paused, true);
+  });
+});
+
+describe('trigger policy: lists, cooldown and hourly limits', () => {
+  const session = useDemoSession({
+    triggerConfig: {
+      confirm: 'never',
+      allow: ['airflow:*', 'prefect:*'],
+      deny: ['airflow:finance_*'],
+      cooldown_seconds: 3600,
+      max_per_hour_per_pipeline: 5,
+      max_per_hour: 2,
+    },
+  });
+
+  test('each refusal says why and, where it is a matter of time, when a trigger would be allowed', async () => {
+    const denied = await session.mcp.call('trigger_pipeline', { pipeline_id: 'finance_ledger_reconcile' });
+    assert.match(denied.text, /triggers\.deny/);
+    const notAllowed = await session.mcp.call('trigger_pipeline', { pipeline_id: 'partner_api_ingest' });
+    assert.match(notAllowed.text, /not on the triggers\.allow list/);
+
+    const first = await session.mcp.call('trigger_pipeline', { pipeline_id: 'daily_sales_etl' });
+    assert.equal((first.structured as Structured).status, 'started', first.text);
+    // Let the run finish so only the cooldown stands in the way.
+    const cooldown = await session.mcp.call('trigger_pipeline', { pipeline_id: 'daily_sales_etl' });
+    assert.equal(cooldown.isError, true);
+    assert.match(cooldown.text, /already has a queued run|cooldown/);
+
+    const second = await session.mcp.call('trigger_pipeline', { pipeline_id: 'customer_360_build' });
+    assert.equal((second.structured as Structured).status, 'started', second.text);
+    const hourly = await session.mcp.call('trigger_pipeline', { pipeline_id: 'kpi_dashboard_refresh' });
+    assert.equal(hourly.isError, true);
+    assert.match(hourly.text, /2 triggers in the last hour across all pipelines \(limit 2\)/);
+    assert.match(hourly.text, /allowed after \d{4}-\d\d-\d\dT/);
+  });
+});
+
+describe('idempotency', () => {
+  const session = useDemoSession({ triggerConfig: { confirm: 'never', cooldown_seconds: 0 } });
+
+  test('50 concurrent identical calls start exactly one run; every call is audited', async () => {
+    const airflow = session.world.emulator('airflow');
+    const calls = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        session.mcp.call('trigger_pipeline', { pipeline_id: 'web_sessions_sessionize' }),
+      ),
+    );
+    assert.equal(calls.filter((c) => !c.isError).length, 1);
+    assert.equal(postsTo(airflow.requests, 'web_sessions_sessionize'), 1);
+    const log = audit(session.world.settings.triggers.audit_log).filter(
+      (e) => e.pipeline === 'airflow:web_sessions_sessionize',
+    );
+    assert.equal(log.filter((e) => e.decision === 'intent').length, 1);
+    assert.equal(log.filter((e) => e.decision === 'accepted').length, 1);
+    assert.equal(log.filter((e) => e.decision === 'refused').length, 49);
+  });
+
+  test('a request replayed with the same idempotency key starts nothing new', async () => {
+    const airflow = session.world.emulator('airflow');
+    const args = { pipeline_id: 'seo_rank_tracker', idempotency_key: 'replay-key-0001' };
+    const first = (await session.mcp.call('trigger_pipeline', args)).structured as Structured;
+    assert.equal(first.status, 'started');
+    // The client lost the answer and sends the same request again, after the run was started.
+    const replay = await session.mcp.call('trigger_pipeline', args);
+    assert.equal(replay.isError, true, 'the queued run blocks it');
+    assert.equal(postsTo(airflow.requests, 'seo_rank_tracker'), 1);
   });
 });
 

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import type { OrchestratorAdapter } from '../../core/adapter.js';
+import { MonitorError, isMonitorError } from '../../core/errors.js';
+import { qualify } from '../../core/identifiers.js';
+import type { PipelineRun } from '../../core/model.js';
+import { liveAdapter } from '../cached-adapter.js';
+import type { ServiceContext } from '../context.js';
+import { presentRun } from '../present.js';
+import type { RunView } from '../views.js';
+import type { AuditEntry, AuditLog } from './audit-log.js';
+import type { ConfirmationTokens } from './confirmation.js';
+import { canonicalJson, digest } from './params.js';
+import { listRefusal, rateRefusal, type Refusal } from './policy.js';
+
+export interface TriggerInput {
+  pipeline_id: string;
+  conf: Record<string, unknown>;
+  reason?: string;
+  confirmation_token?: string;
+  idempotency_key?: string;
+  /** The MCP client's name, for the audit log. */
+  client?: string | null;
+}
+
+export interface TriggerResult {
+  status: 'started' | 'already_started' | 'confirmation_required';
+  message: string;
+  run: RunView | null;
+  confirmation: {
+    token: string;
+    expires_at: string;
+    orchestrator: string;
+    pipeline_id: string;
+    conf: Record<string, unknown>;
+    reason: string | null;
+  } | null;
+}
+
+/** Everything the trigger path keeps between calls; one per service. */
+export interface TriggerState {
+  audit: AuditLog;
+  tokens: ConfirmationTokens;
+  /** Per-pipeline queue: the guard and the start happen one at a time per pipeline. */
+  locks: Map<string, Promise<unknown>>;
+  /** Accepted triggers (from the audit log at startup, then as they happen). */
+  accepted: { pipeline: string; at: number }[] | null;
+}
+
+/**
+ * Starts a run under the full guard, checked in order: allow/deny lists, paused, a run queued or running,
+ * cooldown, hourly limits; then confirmation (a single-use token bound to pipeline and parameters) and an
+ * idempotency key that makes a replayed request start nothing new. The intent is flushed to the audit
+ * log before the orchestrator is called, the outcome after; refusals are audited too.
+ */
+export async function triggerPipeline(
+  ctx: ServiceContext,
+  state: TriggerState,
+  input: TriggerInput,
+): Promise<TriggerResult> {
+  if (!ctx.triggers.enabled) {
+    throw new MonitorError('refused', 'Triggers are disabled in this server’s configuration.', {
+      hint: 'an operator can set triggers.enabled: true',
+    });
+  }
+  const resolved = await ctx.registry.resolve(input.pipeline_id);
+  const adapter = liveAdapter(resolved.adapter);
+  const qualified = qualify(adapter.name, resolved.pipeline.pipeline_id);
+  const paramsDigest = digest(input.conf);
+  const previous = state.locks.get(qualified) ?? Promise.resolve();
+  const attempt = previous
+    .catch(() => undefined)
+    .then(() => guardedStart(ctx, state, input, resolved.adapter, adapter, qualified, paramsDigest));
+  state.locks.set(qualified, attempt);
+  try {
+    return await attempt;
+  } finally {
+    if (state.locks.get(qualified) === attempt) state.locks.delete(qualified);
+  }
+}
+
+async function guardedStart(
+  ctx: ServiceContext,
+  state: TriggerState,
+  input: TriggerInput,
+  cached: OrchestratorAdapter,
+  adapter: OrchestratorAdapter,
+  qualified: string,
+  paramsDigest: string,
+): Promise<TriggerResult> {
+  const pipelineId = qualified.slice(adapter.name.length + 1);
+  const base = {
+    tool: 'trigger_pipeline',
+    orchestrator: adapter.name,
+    pipeline: qualified,
+    principal: null,
+    client: input.client ?? null,
+    params: {
+      conf: ctx.text.line(canonicalJson(input.conf), 4000),
+      reason: ctx.text.optional(input.reason, 500),
+    },
+    params_digest: paramsDigest,
+  };
+  const refuse = async (refusal: Refusal): Promise<never> => {
+    await state.audit.append({ ...base, ...blank(), decision: 'refused', reason: refusal.reason });
+    throw new MonitorError('refused', `${refusal.reason} Not triggered.`, {
+      orchestrator: adapter.name,
+      hint: refusal.retry_after
+        ? `a trigger would be allowed after ${refusal.retry_after}`
+        : 'ask an operator to change the trigger policy',
+    });
+  };
+
+  const listed = listRefusal(ctx.triggers, qualified);
+  if (listed) return refuse(listed);
+  const pipeline = await adapter.getPipeline(pipelineId);
+  if (pipeline.paused) {
+    return refuse({
+      reason: `${qualified} is paused; this server never unpauses a pipeline.`,
+      retry_after: null,
+      hint: 'its owners can unpause it in the orchestrator',
+    });
+  }
+  const active = await adapter.listRuns({
+    pipelineId,
+    statuses: ['pending', 'running'],
+    orderBy: 'started_at',
+    limit: 1,
+  });
+  const current = active.runs[0];
+  if (current) {
+    return refuse({
+      reason: `${qualified} already has a ${current.native_status} run (${current.run_id}, since ${current.started_at ?? current.queued_at ?? 'unknown'}).`,
+      retry_after: null,
+      hint: 'a trigger is allowed once that run has finished; follow it with get_pipeline_status',
+    });
+  }
+  const now = ctx.now().getTime();
+  const rated = rateRefusal(ctx.triggers, qualified, acceptedHistory(state), now);
+  if (rated) return refuse(rated);
+
+  let nonce: string | null = null;
+  if (ctx.triggers.confirm === 'always') {
+    if (!input.confirmation_token) {
+      const issued = state.tokens.issue(qualified, paramsDigest);
+      return {
+        status: 'confirmation_required',
+        message: `Confirm with the user, then call trigger_pipeline again with confirmation_token to start ${qualified}.`,
+        run: null,
+        confirmation: {
+          ...issued,
+          orchestrator: adapter.name,
+          pipeline_id: pipelineId,
+          conf: input.conf,
+          reason: input.reason ?? null,
+        },
+      };
+    }
+    const check = state.tokens.check(input.confirmation_token, qualified, paramsDigest);
+    if (!check.ok) {
+      return refuse({
+        reason: `Confirmation refused: ${check.reason}.`,
+        retry_after: null,
+        hint: 'call trigger_pipeline without confirmation_token for a new preview, and confirm it with the user',
+      });
+    }
+    nonce = check.nonce;
+  }
+
+  // The same key always yields the same run id, so a replayed request finds the run it already started.
+  const window = Math.floor(now / (Math.max(60, ctx.triggers.cooldown_seconds) * 1000));
+  const key = input.idempotency_key ?? nonce ?? `${paramsDigest}:${window}`;
+  const runId = `mcp__${digest(qualified, paramsDigest, key).slice(0, 24)}`;
+  const id = randomUUID();
+  try {
+    await state.audit.append({
+      ...base,
+      ...blank(),
+      id,
+      decision: 'intent',
+      idempotency_key: runId,
+      reason: input.reason ?? null,
+    });
+  } catch (error) {
+    ctx.logger.error({ err: error, path: state.audit.path }, 'audit log not writable');
+    throw new MonitorError('refused', 'The audit log cannot be written, so nothing was triggered.', {
+      orchestrator: adapter.name,
+      hint: 'an operator must fix triggers.audit_log',
+    });
+  }
+  if (nonce) state.tokens.consume(nonce);
+
+  const started = Date.now();
+  const note = `Triggered via pipeline-monitor-mcp${input.reason ? `: ${input.reason.slice(0, 500)}` : ''}`;
+  let run: PipelineRun;
+  let status: TriggerResult['status'] = 'started';
+  try {
+    run = await cached.triggerRun(pipelineId, { conf: input.conf, runId, note });
+  } catch (error) {
+    const existing =
+      isMonitorError(error) && error.kind === 'refused' ? await findRun(adapter, pipelineId, runId) : null;
+    if (!existing) {
+      await state.audit.append({
+        ...base,
+        ...blank(),
+        id,
+        decision: 'failed',
+        idempotency_key: runId,
+        reason: error instanceof Error ? ctx.text.line(error.message, 300) : 'unknown',
+        latency_ms: Date.now() - started,
+      });
+      throw error;
+    }
+    run = existing;
+    status = 'already_started';
+  }
+  await state.audit.append({
+    ...base,
+    ...blank(),
+    id,
+    decision: 'accepted',
+    idempotency_key: runId,
+    run_id: run.run_id,
+    reason: status === 'already_started' ? 'the idempotency key matched an existing run' : null,
+    latency_ms: Date.now() - started,
+  });
+  if (status === 'started') acceptedHistory(state).push({ pipeline: qualified, at: now });
+  ctx.logger.info(
+    { orchestrator: adapter.name, pipeline: pipelineId, run_id: run.run_id, status },
+    'pipeline triggered',
+  );
+  return {
+    status,
+    message:
+      status === 'started'
+        ? `Started ${run.run_id} (${run.native_status}).`
+        : `Already started as ${run.run_id}; nothing new was started.`,
+    run: presentRun(run, ctx.text),
+    confirmation: null,
+  };
+}
+
+function blank(): Omit<
+  AuditEntry,
+  'tool' | 'orchestrator' | 'pipeline' | 'principal' | 'client' | 'params' | 'params_digest' | 'decision'
+> {
+  return {
+    time: new Date().toISOString(),
+    id: randomUUID(),
+    idempotency_key: null,
+    reason: null,
+    run_id: null,
+    latency_ms: null,
+  };
+}
+
+function acceptedHistory(state: TriggerState): { pipeline: string; at: number }[] {
+  state.accepted ??= state.audit
+    .read()
+    .filter((e) => (e.decision === 'accepted' || e.decision === 'reconciled') && e.run_id)
+    .map((e) => ({ pipeline: e.pipeline, at: Date.parse(e.time) }));
+  return state.accepted;
+}
+
+async function findRun(
+  adapter: OrchestratorAdapter,
+  pipelineId: string,
+  runId: string,
+): Promise<PipelineRun | null> {
+  try {
+    return await adapter.getRun(pipelineId, runId);
+  } catch (error) {
+    if (isMonitorError(error)) return null;
+    throw error;
+  }
+}
