@@ -6,6 +6,8 @@ export interface AdapterCapabilities {
   crossPipelineRunQuery: boolean;
   taskLogs: boolean;
   trigger: boolean;
+  rerunFailed?: boolean;
+  cancel?: boolean;
 }
 
 export interface PipelineQuery {
@@ -57,6 +59,12 @@ export interface TriggerRequest {
   note?: string;
 }
 
+export interface RerunRequest {
+  /** Caller-chosen key: a repeated request must not start a second re-execution. */
+  requestId: string;
+  note?: string;
+}
+
 /** One configured orchestrator, speaking its own API and answering in the core model. */
 export interface OrchestratorAdapter {
   readonly name: string;
@@ -73,5 +81,13 @@ export interface OrchestratorAdapter {
   listTaskRuns(pipelineId: string, runId: string): Promise<TaskRun[]>;
   getTaskLog(pipelineId: string, runId: string, request: LogRequest): Promise<LogSlice>;
   triggerRun(pipelineId: string, request: TriggerRequest): Promise<PipelineRun>;
+  /**
+   * Re-runs only what failed in a run: Airflow clears the failed task instances of that run (same run id),
+   * Dagster re-executes from failure (a new run linked to it), Prefect retries the flow run (same run id).
+   * Returns the run that carries the re-execution. Present when `capabilities.rerunFailed`.
+   */
+  rerunFailed?(pipelineId: string, runId: string, request: RerunRequest): Promise<PipelineRun>;
+  /** Stops a queued or running run (Airflow marks it failed; Dagster terminates; Prefect cancels). */
+  cancelRun?(pipelineId: string, runId: string): Promise<PipelineRun>;
   close(): Promise<void>;
 }
