@@ -3,6 +3,7 @@ import type {
   LogRequest,
   OrchestratorAdapter,
   PipelineQuery,
+  RerunRequest,
   RunList,
   RunQuery,
   TriggerRequest,
@@ -23,6 +24,7 @@ import type {
   AirflowDialect,
   ApiVersion,
   DagListFilter,
+  ItemRequest,
   LogRequestSpec,
   LogStreamRequest,
 } from './dialect.js';
@@ -112,7 +114,13 @@ const runKey = (dagId: string | null | undefined, runId: string | null | undefin
 export class AirflowAdapter implements OrchestratorAdapter {
   readonly name: string;
   readonly type = 'airflow' as const;
-  readonly capabilities: AdapterCapabilities = { crossPipelineRunQuery: true, taskLogs: true, trigger: true };
+  readonly capabilities: AdapterCapabilities = {
+    crossPipelineRunQuery: true,
+    taskLogs: true,
+    trigger: true,
+    rerunFailed: true,
+    cancel: true,
+  };
   private readonly client: AirflowClient;
   private readonly baseUrl: string;
   private readonly pinned: ApiVersion | null;
@@ -466,6 +474,107 @@ export class AirflowAdapter implements OrchestratorAdapter {
       );
     }
     throw this.client.statusError(spec, response, this.dagNotFound(dagId));
+  }
+
+  /**
+   * Clears the failed (and upstream_failed) task instances of a failed run: the same run goes back to the
+   * queue and only what failed runs again. Refused unless the run is failed, so a repeated request (the run
+   * is then queued or running again) changes nothing. Never retried.
+   */
+  async rerunFailed(pipelineId: string, runId: string, request: RerunRequest): Promise<PipelineRun> {
+    const dagId = assertSafeId(pipelineId, 'pipeline_id');
+    const dagRunId = assertSafeId(runId, 'run_id');
+    assertSafeId(request.requestId, 'request_id');
+    const { d, ctx } = await this.api();
+    const current = toPipelineRun(
+      ctx,
+      await this.client.item(d.getRun(dagId, dagRunId), this.runNotFound(dagId, dagRunId)),
+    );
+    if (current.status !== 'failed') {
+      throw new MonitorError(
+        'refused',
+        `${this.name}: run ${dagRunId} of DAG ${dagId} is ${current.native_status}, not failed: there is nothing to re-run.`,
+        {
+          orchestrator: this.name,
+          hint:
+            current.status === 'pending' || current.status === 'running'
+              ? 'the run is already queued or running (perhaps re-run by an earlier request): wait for it'
+              : 'only a failed run can have its failed tasks re-run; trigger a new run instead',
+        },
+      );
+    }
+    const clear = d.clearFailedTasks(dagId, dagRunId);
+    await this.write(
+      clear,
+      `clear the failed tasks of run ${dagRunId} of DAG ${dagId}`,
+      this.runNotFound(dagId, dagRunId),
+    );
+    return toPipelineRun(
+      ctx,
+      await this.client.item(d.getRun(dagId, dagRunId), this.runNotFound(dagId, dagRunId)),
+    );
+  }
+
+  /**
+   * Stops a queued or running run by setting its state to failed (Airflow has no cancel verb; the DAG's
+   * paused flag is never touched). Refused when the run has already finished. Never retried.
+   */
+  async cancelRun(pipelineId: string, runId: string): Promise<PipelineRun> {
+    const dagId = assertSafeId(pipelineId, 'pipeline_id');
+    const dagRunId = assertSafeId(runId, 'run_id');
+    const { d, ctx } = await this.api();
+    const current = toPipelineRun(
+      ctx,
+      await this.client.item(d.getRun(dagId, dagRunId), this.runNotFound(dagId, dagRunId)),
+    );
+    if (current.status !== 'pending' && current.status !== 'running') {
+      throw new MonitorError(
+        'refused',
+        `${this.name}: run ${dagRunId} of DAG ${dagId} has already finished (${current.native_status}): there is nothing to cancel.`,
+        { orchestrator: this.name, hint: 'only a queued or running run can be cancelled' },
+      );
+    }
+    const patch = d.markRunFailed(dagId, dagRunId);
+    const run = await this.write(
+      patch,
+      `mark run ${dagRunId} of DAG ${dagId} failed`,
+      this.runNotFound(dagId, dagRunId),
+    );
+    return toPipelineRun(ctx, run);
+  }
+
+  /** A write request: sent once (never retried), its 2xx answer parsed, its errors mapped. */
+  private async write<T>(request: ItemRequest<T>, what: string, notFound: NotFound): Promise<T> {
+    const spec: HttpRequestSpec = {
+      method: request.method,
+      path: request.path,
+      query: request.query,
+      json: request.json,
+      headers: request.headers,
+      retry: false,
+    };
+    const response = await this.client.call(spec);
+    if (response.status >= 200 && response.status < 300) {
+      return this.client.http.parse(spec, response, request.schema);
+    }
+    const detail = this.client.http.detailOf(response);
+    const suffix = `(HTTP ${response.status})${detail ? `: ${detail}` : ''}`;
+    if (response.status === 409 || response.status === 400) {
+      throw new MonitorError('refused', `${this.name}: Airflow refused to ${what} ${suffix}.`, {
+        orchestrator: this.name,
+        hint: 'look at the run’s current state before trying again',
+      });
+    }
+    if (response.status === 422) {
+      throw new MonitorError(
+        'invalid_input',
+        `${this.name}: Airflow rejected the request to ${what} ${suffix}.`,
+        {
+          orchestrator: this.name,
+        },
+      );
+    }
+    throw this.client.statusError(spec, response, notFound);
   }
 
   async close(): Promise<void> {

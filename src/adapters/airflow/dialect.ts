@@ -136,6 +136,13 @@ export interface AirflowDialect {
   log(spec: LogRequestSpec): ItemRequest<LogChunk>;
   /** The whole log as one stream, when the API can send it so (Airflow 3); `spec.token` is not used. */
   logStream?(spec: LogRequestSpec): LogStreamRequest;
+  /**
+   * Clears the failed and upstream_failed task instances of one run (never a dry run) and puts the run back
+   * in the queue; the 2xx answer says how many task instances were cleared.
+   */
+  clearFailedTasks(dagId: string, runId: string): ItemRequest<{ cleared: number }>;
+  /** Sets a run's state to failed (Airflow's only way to stop a run); its 2xx answer is the run. */
+  markRunFailed(dagId: string, runId: string): ItemRequest<RunRecord>;
   /** The trigger POST (never retried); its 2xx answer is a run. */
   trigger(dagId: string, spec: TriggerSpec): ItemRequest<RunRecord>;
 }

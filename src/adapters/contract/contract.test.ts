@@ -375,6 +375,117 @@ function describeTarget(target: ContractTarget): void {
       assert.equal(emulator.world.runsOf(pipelineId).length, before + 1, 'still one run created');
     });
 
+    /** The rerun/cancel operations of the adapter, or null (the case is skipped) when it has none. */
+    const rerunOf = (t: TestContext) => {
+      if (!adapter.capabilities.rerunFailed || !adapter.rerunFailed) {
+        t.skip(`${target.name}: the adapter cannot re-run failed tasks`);
+        return null;
+      }
+      return adapter.rerunFailed.bind(adapter);
+    };
+    const cancelOf = (t: TestContext) => {
+      if (!adapter.capabilities.cancel || !adapter.cancelRun) {
+        t.skip(`${target.name}: the adapter cannot cancel runs`);
+        return null;
+      }
+      return adapter.cancelRun.bind(adapter);
+    };
+    /** The newest successful run of the healthy pipeline (its latest may be a triggered one by now). */
+    const succeededRun = async () => {
+      const { runs } = await adapter.listRuns({
+        pipelineId: f.healthyPipeline,
+        statuses: ['success'],
+        orderBy: 'started_at',
+        limit: 1,
+      });
+      const run = runs[0];
+      assert.ok(run, `${f.healthyPipeline} has a successful run`);
+      return run;
+    };
+
+    // These change the world: they come after every case reading the planted failing and running runs.
+    contract(
+      'rerun-failed',
+      "re-runs a failed run's failed tasks; the same request again creates nothing new",
+      async (t) => {
+        const rerun = rerunOf(t);
+        if (!rerun) return;
+        const pipelineId = f.failingPipeline;
+        const failed = await latestRun(pipelineId);
+        assert.equal(failed.status, 'failed');
+        const before = emulator.world.runsOf(pipelineId).length;
+        const request = { requestId: 'contract-rerun-1', note: 'adapter contract' };
+        const run = await rerun(pipelineId, failed.run_id, request);
+        assert.equal(run.pipeline_id, pipelineId);
+        assert.ok(
+          run.status === 'pending' || run.status === 'running',
+          `${run.status} (${run.native_status})`,
+        );
+        const expected = before + (target.rerun.newRun ? 1 : 0);
+        if (target.rerun.newRun) assert.notEqual(run.run_id, failed.run_id, 'a new run');
+        else assert.equal(run.run_id, failed.run_id, 'the same run');
+        assert.equal(emulator.world.runsOf(pipelineId).length, expected, 'runs after the re-run');
+        const fetched = await adapter.getRun(pipelineId, run.run_id);
+        assert.ok(fetched.status === 'pending' || fetched.status === 'running', fetched.status);
+
+        if (target.rerun.duplicate === 'returns-existing') {
+          const again = await rerun(pipelineId, failed.run_id, request);
+          assert.equal(again.run_id, run.run_id, 'the same re-run');
+        } else {
+          await rejects(rerun(pipelineId, failed.run_id, request), 'refused');
+        }
+        assert.equal(emulator.world.runsOf(pipelineId).length, expected, 'nothing new on the second request');
+        const still = await adapter.getRun(pipelineId, run.run_id);
+        assert.equal(still.native_status, fetched.native_status, 'the re-run is left as it was');
+      },
+    );
+
+    contract('rerun-refused', 'a successful or running run is not re-run', async (t) => {
+      const rerun = rerunOf(t);
+      if (!rerun) return;
+      const ok = await succeededRun();
+      const okBefore = emulator.world.runsOf(f.healthyPipeline).length;
+      await rejects(rerun(f.healthyPipeline, ok.run_id, { requestId: 'contract-rerun-ok' }), 'refused');
+      assert.equal(emulator.world.runsOf(f.healthyPipeline).length, okBefore);
+      assert.equal((await adapter.getRun(f.healthyPipeline, ok.run_id)).status, 'success');
+      const running = await latestRun(f.runningPipeline);
+      assert.equal(running.status, 'running');
+      await rejects(
+        rerun(f.runningPipeline, running.run_id, { requestId: 'contract-rerun-running' }),
+        'refused',
+      );
+      assert.equal((await adapter.getRun(f.runningPipeline, running.run_id)).status, 'running');
+      await rejects(rerun(f.healthyPipeline, f.unknownRunId, { requestId: 'contract-rerun-x' }), 'not_found');
+    });
+
+    contract('cancel', 'cancels a running run: it stops (failed, cancelled or cancelling)', async (t) => {
+      const cancel = cancelOf(t);
+      if (!cancel) return;
+      const pipelineId = f.runningPipeline;
+      const running = await latestRun(pipelineId);
+      assert.equal(running.status, 'running');
+      const before = emulator.world.runsOf(pipelineId).length;
+      const run = await cancel(pipelineId, running.run_id);
+      assert.equal(run.run_id, running.run_id);
+      const stopped = (r: PipelineRun) =>
+        r.status === 'failed' || r.status === 'cancelled' || /cancel/i.test(r.native_status);
+      assert.ok(stopped(run), `${run.status} (${run.native_status})`);
+      const fetched = await adapter.getRun(pipelineId, running.run_id);
+      assert.ok(stopped(fetched), `${fetched.status} (${fetched.native_status})`);
+      assert.equal(emulator.world.runsOf(pipelineId).length, before, 'no run created');
+      const pipeline = await adapter.getPipeline(pipelineId);
+      assert.equal(pipeline.paused, false, 'the pipeline is not paused');
+    });
+
+    contract('cancel-refused', 'a finished run is not cancelled', async (t) => {
+      const cancel = cancelOf(t);
+      if (!cancel) return;
+      const ok = await succeededRun();
+      await rejects(cancel(f.healthyPipeline, ok.run_id), 'refused');
+      assert.equal((await adapter.getRun(f.healthyPipeline, ok.run_id)).status, 'success');
+      await rejects(cancel(f.healthyPipeline, f.unknownRunId), 'not_found');
+    });
+
     contract('auth-failure', 'wrong credentials: an auth error that never shows a secret', async (t) => {
       const credentials = target.credentials;
       if (credentials === null) {

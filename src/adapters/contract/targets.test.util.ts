@@ -40,6 +40,10 @@ export const CONTRACT_CASES = [
   'trigger',
   'trigger-visible',
   'trigger-idempotent',
+  'rerun-failed',
+  'rerun-refused',
+  'cancel',
+  'cancel-refused',
   'auth-failure',
   'unreachable',
 ] as const;
@@ -105,6 +109,11 @@ export interface ContractTarget {
   taskName(taskRunId: string): string;
   /** What triggering again with the same run id does: return the first run, or refuse (a 409). */
   duplicateTrigger: 'returns-existing' | 'refused';
+  /**
+   * Re-running a failed run's failed tasks: whether it is a new run (Dagster's re-execution) or the same run
+   * again (Airflow's clear, Prefect's retry), and what the same request again does.
+   */
+  rerun: { newRun: boolean; duplicate: 'returns-existing' | 'refused' };
 }
 
 const TIMEOUT_MS = 5000;
@@ -155,6 +164,8 @@ export const AIRFLOW_V1: ContractTarget = {
   knownBugs: {},
   taskName: sameName,
   duplicateTrigger: 'refused',
+  // The cleared run is queued again: a second request finds it not failed.
+  rerun: { newRun: false, duplicate: 'refused' },
 };
 
 /** Airflow 3 (`/api/v2`, JWT from /auth/token) on the main demo world. */
@@ -189,6 +200,8 @@ export const AIRFLOW_V2: ContractTarget = {
   knownBugs: {},
   taskName: sameName,
   duplicateTrigger: 'refused',
+  // The cleared run is queued again: a second request finds it not failed.
+  rerun: { newRun: false, duplicate: 'refused' },
 };
 
 /** Dagster (GraphQL, Dagster+ API token) on the Dagster demo world. */
@@ -223,6 +236,8 @@ export const DAGSTER: ContractTarget = {
   knownBugs: {},
   taskName: sameName,
   duplicateTrigger: 'returns-existing',
+  // The re-execution carries the request id as a tag: a second request finds it.
+  rerun: { newRun: true, duplicate: 'returns-existing' },
 };
 
 /** Prefect 3 (REST, Cloud-style API key) on the Prefect demo world. */
@@ -264,6 +279,8 @@ export const PREFECT: ContractTarget = {
   // Task runs are named `<task>-<3 hex digits>`.
   taskName: (id) => id.replace(/-[0-9a-f]{3}$/, ''),
   duplicateTrigger: 'returns-existing',
+  // The flow run is AwaitingRetry: a second request leaves it so and answers it.
+  rerun: { newRun: false, duplicate: 'returns-existing' },
 };
 
 export const CONTRACT_TARGETS: readonly ContractTarget[] = [AIRFLOW_V1, AIRFLOW_V2, DAGSTER, PREFECT];

@@ -4,7 +4,17 @@ import { expectedList, parseAwareDatetime } from './params.js';
 
 /** Request bodies validated like pydantic models with `extra="forbid"` (every Airflow 3 request body). */
 
-export type FieldType = 'string' | 'datetime' | 'object' | 'integer' | 'number' | 'string[]' | 'enum[]';
+export type FieldType =
+  | 'string'
+  | 'datetime'
+  | 'object'
+  | 'integer'
+  | 'number'
+  | 'boolean'
+  | 'array'
+  | 'string[]'
+  | 'enum[]'
+  | 'enum';
 
 export interface FieldSpec {
   type: FieldType;
@@ -101,6 +111,15 @@ function checkField(
   switch (spec.type) {
     case 'string':
       return typeof value === 'string' ? value : fail('string_type', 'Input should be a valid string');
+    case 'boolean':
+      return typeof value === 'boolean' ? value : fail('bool_type', 'Input should be a valid boolean');
+    case 'array':
+      return Array.isArray(value) ? (value as unknown[]) : fail('list_type', 'Input should be a valid list');
+    case 'enum': {
+      if (typeof value === 'string' && spec.values?.includes(value)) return value;
+      const expected = expectedList(spec.values ?? []);
+      return fail('enum', `Input should be ${expected}`, { expected });
+    }
     case 'object':
       return typeof value === 'object' && value !== null && !Array.isArray(value)
         ? (value as Record<string, unknown>)

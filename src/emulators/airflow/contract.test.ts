@@ -290,4 +290,58 @@ describe('Airflow emulator: responses match the Airflow 3.2 OpenAPI contract', (
     await check(t, 404, 'GET', T, `${mapped}?map_index=150`);
     await check(t, 422, 'GET', T, `${base}/abc?map_index=x`);
   });
+  it('POST /api/v2/dags/{dag_id}/clearTaskInstances: 200 (dry run, clear), 404, 422', async (t) => {
+    const T = '/api/v2/dags/{dag_id}/clearTaskInstances';
+    const path = `/api/v2/dags/${F.latestFailure.dagId}/clearTaskInstances`;
+    const world = h.emulator.world;
+    const run = world.run(F.latestFailure.dagId, failedRun);
+    assert.ok(run);
+    // dry_run defaults to true: the answer lists what would be cleared and nothing changes.
+    const dry = (await check(t, 200, 'POST', T, path, { json: { dag_run_id: failedRun } })) as {
+      task_instances: { task_id: string; state: string }[];
+      total_entries: number;
+    };
+    assert.ok(dry.total_entries > 0);
+    assert.ok(dry.task_instances.some((ti) => ti.task_id === F.latestFailure.failedTask));
+    assert.ok(dry.task_instances.every((ti) => ti.state === 'failed' || ti.state === 'upstream_failed'));
+    assert.equal(run.state, 'failed');
+    await check(t, 404, 'POST', T, '/api/v2/dags/no_such_dag/clearTaskInstances', { json: {} });
+    await check(t, 404, 'POST', T, path, { json: { dag_run_id: 'no_such_run' } });
+    await check(t, 422, 'POST', T, path, { json: { dag_run_id: failedRun, surprise: true } });
+    await check(t, 422, 'POST', T, path, { json: { dry_run: 'maybe' } });
+    const json = { dag_run_id: failedRun, only_failed: true, dry_run: false, reset_dag_runs: true };
+    const cleared = (await check(t, 200, 'POST', T, path, { json })) as { total_entries: number };
+    assert.equal(cleared.total_entries, dry.total_entries);
+    assert.equal(run.state, 'queued');
+    assert.ok(world.tasks(run).every((ti) => ti.state !== 'failed' && ti.state !== 'upstream_failed'));
+    const again = (await check(t, 200, 'POST', T, path, { json })) as { total_entries: number };
+    assert.equal(again.total_entries, 0, 'nothing failed is left to clear');
+  });
+
+  it('PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}: 200 (state failed, note), 400, 404, 422', async (t) => {
+    const T = '/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}';
+    const world = h.emulator.world;
+    const running = world.latestRun(F.runningNow.dagId);
+    assert.ok(running && running.state === 'running');
+    const path = `/api/v2/dags/${F.runningNow.dagId}/dagRuns/${seg(running.run_id)}`;
+    await check(t, 400, 'PATCH', T, `${path}?update_mask=conf`, { json: { state: 'failed' } });
+    await check(t, 422, 'PATCH', T, path, { json: { state: 'running' } });
+    await check(t, 422, 'PATCH', T, path, { json: { state: 'failed', surprise: 1 } });
+    await check(t, 404, 'PATCH', T, `/api/v2/dags/${F.runningNow.dagId}/dagRuns/no_such_run`, {
+      json: { state: 'failed' },
+    });
+    const body = (await check(t, 200, 'PATCH', T, `${path}?update_mask=state`, {
+      json: { state: 'failed', note: 'ignored: not in the mask' },
+    })) as { state: string; note: string | null; end_date: string | null };
+    assert.equal(body.state, 'failed');
+    assert.notEqual(body.note, 'ignored: not in the mask');
+    assert.ok(body.end_date !== null);
+    assert.equal(world.dag(F.runningNow.dagId)?.paused, false);
+    const states = world.tasks(running).map((ti) => ti.state);
+    assert.ok(!states.includes('running') && states.includes('failed'), JSON.stringify(states));
+    const noted = (await check(t, 200, 'PATCH', T, path, { json: { note: 'stopped by the test' } })) as {
+      note: string;
+    };
+    assert.equal(noted.note, 'stopped by the test');
+  });
 });

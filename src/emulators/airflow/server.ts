@@ -13,6 +13,7 @@ import { dagRunRoutes } from './routes/dag-runs.js';
 import { dagRoutes } from './routes/dags.js';
 import { logRoutes } from './routes/logs.js';
 import { metaRoutes } from './routes/meta.js';
+import { runActionRoutes } from './routes/run-actions.js';
 import { taskInstanceRoutes } from './routes/task-instances.js';
 import { Signer } from './signer.js';
 import { TokenIssuer } from './tokens.js';
@@ -82,6 +83,7 @@ export function createAirflowApp(
   dagRoutes(app, ctx, auth);
   dagRunRoutes(app, ctx, auth);
   taskInstanceRoutes(app, ctx, auth);
+  runActionRoutes(app, ctx, auth);
   logRoutes(app, ctx, auth);
   // Known paths answer other methods with 405, as FastAPI does.
   for (const path of new Set(app.routes.map((r) => r.path).filter((p) => p !== '/*' && p !== '*'))) {

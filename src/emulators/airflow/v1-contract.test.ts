@@ -301,4 +301,42 @@ describe('Airflow 2 emulator (/api/v1): responses match the Airflow 2.10 OpenAPI
     await check(t, 401, 'GET', T, `${base}/2`, { basic: null });
     await check(t, 404, 'GET', T, `${mapped}?map_index=150`);
   });
+  it('POST /dags/{dag_id}/clearTaskInstances: 200 (dry run, clear), 400, 401, 403, 404', async (t) => {
+    const T = '/dags/{dag_id}/clearTaskInstances';
+    const path = `/dags/${F.latestFailure.dagId}/clearTaskInstances`;
+    const world = h.emulator.world;
+    const run = world.run(F.latestFailure.dagId, failedRun);
+    assert.ok(run);
+    const dry = (await check(t, 200, 'POST', T, path, { json: { dag_run_id: failedRun } })) as {
+      task_instances: { task_id: string; dag_run_id: string }[];
+    };
+    assert.ok(dry.task_instances.some((ti) => ti.task_id === F.latestFailure.failedTask));
+    assert.ok(dry.task_instances.every((ti) => ti.dag_run_id === failedRun));
+    assert.equal(run.state, 'failed', 'a dry run changes nothing');
+    await check(t, 404, 'POST', T, '/dags/no_such_dag/clearTaskInstances', { json: {} });
+    await check(t, 404, 'POST', T, path, { json: { dag_run_id: 'no_such_run' } });
+    await check(t, 400, 'POST', T, path, { json: { dry_run: 'no' } });
+    await check(t, 400, 'POST', T, path, { json: { surprise: true } });
+    await check(t, 401, 'POST', T, path, { json: {}, basic: null });
+    await check(t, 403, 'POST', T, path, { json: {}, basic: 'viewer:viewer' });
+    const json = { dag_run_id: failedRun, only_failed: true, dry_run: false, reset_dag_runs: true };
+    const cleared = (await check(t, 200, 'POST', T, path, { json })) as { task_instances: unknown[] };
+    assert.equal(cleared.task_instances.length, dry.task_instances.length);
+    assert.equal(run.state, 'queued');
+  });
+
+  it('PATCH /dags/{dag_id}/dagRuns/{dag_run_id}: 200, 400, 401, 403, 404', async (t) => {
+    const T = '/dags/{dag_id}/dagRuns/{dag_run_id}';
+    const path = `/dags/${F.runningNow.dagId}/dagRuns/${seg(runningRun)}`;
+    await check(t, 400, 'PATCH', T, path, { json: { state: 'running' } });
+    await check(t, 400, 'PATCH', T, path, { json: {} });
+    await check(t, 401, 'PATCH', T, path, { json: { state: 'failed' }, basic: null });
+    await check(t, 403, 'PATCH', T, path, { json: { state: 'failed' }, basic: 'viewer:viewer' });
+    await check(t, 404, 'PATCH', T, `/dags/${F.runningNow.dagId}/dagRuns/no_such_run`, {
+      json: { state: 'failed' },
+    });
+    const body = (await check(t, 200, 'PATCH', T, path, { json: { state: 'failed' } })) as { state: string };
+    assert.equal(body.state, 'failed');
+    assert.equal(h.emulator.world.dag(F.runningNow.dagId)?.paused, false);
+  });
 });

@@ -14,12 +14,38 @@ export function deriveTasks(dag: WorldDag, run: WorldRun, asOf: number): WorldTa
     defs.forEach((def, i) => builder.waiting(def, i));
     return builder.tasks;
   }
+  if (run.cleared && (run.state === 'queued' || run.state === 'running')) {
+    const cleared = run.cleared;
+    const at = defs.findIndex((d) => d.task_id === cleared.task_id);
+    const windows = sequentialWindows(defs.slice(0, at + 1), cleared.start, cleared.end);
+    defs.forEach((def, i) => {
+      const window = windows[i];
+      if (i < at && window) builder.succeeded(def, i, window);
+      else builder.waiting(def, i);
+    });
+    return builder.tasks;
+  }
   const start = run.start_date;
   const end = run.end_date ?? asOf;
   const failing =
     run.state === 'failed' && run.failure ? defs.findIndex((d) => d.task_id === run.failure?.task_id) : -1;
   const running =
     run.state === 'running' && run.running_task ? defs.findIndex((d) => d.task_id === run.running_task) : -1;
+
+  if (run.state === 'failed' && !run.failure && run.running_task) {
+    // Marked failed by hand while a task ran: that task failed, the ones waiting after it are skipped.
+    const stopped = defs.findIndex((d) => d.task_id === run.running_task);
+    if (stopped >= 0) {
+      const split = start + Math.floor(((end - start) * stopped) / (stopped + 1));
+      const windows = sequentialWindows(defs.slice(0, stopped), start, split);
+      defs.forEach((def, i) => {
+        if (i < stopped) builder.succeeded(def, i, windows[i] as Window);
+        else if (i === stopped) builder.markedFailed(def, i, split, end);
+        else builder.skipped(def, i, end);
+      });
+      return builder.tasks;
+    }
+  }
 
   if (running >= 0) {
     // The tasks before the running one share the elapsed time; the running one started at `split`.
@@ -194,6 +220,17 @@ class TaskBuilder {
 
   runningNow(def: WorldTaskDef, index: number, start: number): void {
     this.push(def, index, -1, [this.attempt(1, 'running', start, null)], 'running');
+  }
+
+  /** A running task whose run was marked failed: its one try ends failed at `end`. */
+  markedFailed(def: WorldTaskDef, index: number, start: number, end: number): void {
+    this.push(def, index, -1, [this.attempt(1, 'failed', start, end)], 'failed');
+  }
+
+  /** A task that had not started when its run was marked failed. */
+  skipped(def: WorldTaskDef, index: number, at: number): void {
+    const ti = this.make(def, index, -1, [], 'skipped');
+    this.tasks.push({ ...ti, start_date: at, end_date: at, updated_at: at });
   }
 
   upstreamFailed(def: WorldTaskDef, index: number, at: number): void {

@@ -128,6 +128,11 @@ export interface WorldRun {
   failure: WorldFailure | null;
   /** Set on running runs: the task running now (earlier tasks succeeded, later ones wait). */
   running_task: string | null;
+  /**
+   * Set when the failed tasks of a failed run were cleared to run again (Airflow "clear"): the tasks before
+   * `task_id` keep the success they had between `start` and `end`; it and the later ones wait again.
+   */
+  cleared?: { task_id: string; start: number; end: number } | null;
 }
 
 /** A new run, before the world gives it an id (any `id` it carries is overwritten). */

@@ -156,6 +156,43 @@ export class World {
     return run;
   }
 
+  /**
+   * Clears the failed (and upstream_failed) task instances of a failed run so that they run again, and puts
+   * the run back in the queue (Airflow's clear with only_failed and reset_dag_runs). Returns the task
+   * instances cleared, as they were. A run that is not failed is left alone (nothing to clear).
+   */
+  clearFailedTasks(run: WorldRun): WorldTask[] {
+    const cleared = this.tasks(run).filter((t) => t.state === 'failed' || t.state === 'upstream_failed');
+    if (run.state !== 'failed' || cleared.length === 0 || run.start_date === null) return cleared;
+    const first = run.failure?.task_id ?? cleared[0]?.task_id ?? '';
+    this.updateRun(run, {
+      state: 'queued',
+      cleared: { task_id: first, start: run.start_date, end: run.end_date ?? this.now() },
+      queued_at: this.now(),
+      start_date: null,
+      end_date: null,
+      running_task: null,
+      updated_at: this.now(),
+    });
+    return cleared;
+  }
+
+  /**
+   * Marks an unfinished run failed by hand (Airflow's PATCH state=failed): a running task fails, the tasks
+   * that had not started are skipped.
+   */
+  markRunFailed(run: WorldRun): WorldRun {
+    const now = this.now();
+    return this.updateRun(run, {
+      state: 'failed',
+      failure: null,
+      start_date: run.start_date ?? now,
+      end_date: now,
+      cleared: null,
+      updated_at: now,
+    });
+  }
+
   /** The run's task instances (latest try of each; mapped tasks once per map index), in creation order. */
   tasks(run: WorldRun): readonly WorldTask[] {
     let tasks = this.taskCache.get(run.id);

@@ -16,6 +16,7 @@ import {
   V1RunPageSchema,
   V1RunRecordSchema,
   V1TaskInstancePageSchema,
+  V1ClearedTaskInstancesSchema,
 } from './schemas.js';
 
 /** Airflow 2's stable REST API (/api/v1, as of 2.10). */
@@ -156,6 +157,26 @@ export const v1Dialect: AirflowDialect = {
       query: { map_index: spec.mapIndex, token: spec.token ?? undefined },
       headers: { accept: 'application/json' },
       schema: V1LogChunkSchema,
+    };
+  },
+
+  clearFailedTasks(dagId, runId) {
+    // dry_run defaults to true: without dry_run false nothing is cleared. (v1's dagRuns/{id}/clear would
+    // clear every task of the run.)
+    return {
+      method: 'POST',
+      path: `${P}/dags/${seg(dagId)}/clearTaskInstances`,
+      json: { dag_run_id: runId, only_failed: true, dry_run: false, reset_dag_runs: true },
+      schema: V1ClearedTaskInstancesSchema,
+    };
+  },
+
+  markRunFailed(dagId, runId) {
+    return {
+      method: 'PATCH',
+      path: `${P}/dags/${seg(dagId)}/dagRuns/${seg(runId)}`,
+      json: { state: 'failed' },
+      schema: V1RunRecordSchema,
     };
   },
 

@@ -151,3 +151,8 @@ export const V1LogChunkSchema: z.ZodType<LogChunk> = z
     continuation_token: nullableString,
   })
   .transform((r) => ({ lines: v1LogLines(r.content), continuation_token: r.continuation_token ?? null }));
+
+/** TaskInstanceReferenceCollection of clearTaskInstances: only how many were cleared is read. */
+export const V1ClearedTaskInstancesSchema = z
+  .object({ task_instances: z.array(z.looseObject({ task_id: z.string() })) })
+  .transform((p) => ({ cleared: p.task_instances.length }));

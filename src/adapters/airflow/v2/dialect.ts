@@ -18,6 +18,7 @@ import {
   RunRecordSchema,
   TaskInstancePageSchema,
   TaskLogResponseSchema,
+  ClearedTaskInstancesSchema,
 } from './schemas.js';
 import type { z } from 'zod';
 
@@ -191,6 +192,26 @@ export const v2Dialect: AirflowDialect = {
       headers: { accept: NDJSON },
       accepts: (contentType) => contentType !== undefined && NDJSON_TYPE.test(contentType),
       render: renderNdjsonLine,
+    };
+  },
+
+  clearFailedTasks(dagId, runId) {
+    // dry_run defaults to true: without dry_run false nothing is cleared.
+    return {
+      method: 'POST',
+      path: `${P}/dags/${seg(dagId)}/clearTaskInstances`,
+      json: { dag_run_id: runId, only_failed: true, dry_run: false, reset_dag_runs: true },
+      schema: ClearedTaskInstancesSchema,
+    };
+  },
+
+  markRunFailed(dagId, runId) {
+    return {
+      method: 'PATCH',
+      path: `${P}/dags/${seg(dagId)}/dagRuns/${seg(runId)}`,
+      query: { update_mask: 'state' },
+      json: { state: 'failed' },
+      schema: RunRecordSchema,
     };
   },
 

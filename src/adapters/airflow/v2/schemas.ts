@@ -168,3 +168,8 @@ export const TaskLogResponseSchema = z.object({
   continuation_token: nullableString,
 });
 export type TaskLogResponse = z.infer<typeof TaskLogResponseSchema>;
+
+/** TaskInstanceCollectionResponse of clearTaskInstances: only how many were cleared is read. */
+export const ClearedTaskInstancesSchema = z
+  .object({ task_instances: z.array(z.looseObject({ task_id: z.string() })), total_entries: total })
+  .transform((p) => ({ cleared: p.task_instances.length }));

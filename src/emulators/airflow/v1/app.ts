@@ -1,3 +1,4 @@
+import { runActionRoutesV1 } from './routes/run-actions.js';
 import { Hono } from 'hono';
 import type { EmulatorContext, Env } from '../context.js';
 import { HttpError, ValidationFailure } from '../errors.js';
@@ -29,6 +30,7 @@ export function createAirflowV1App(ctx: EmulatorContext, hooks: RequestHooks): H
   dagRoutesV1(app, ctx);
   dagRunRoutesV1(app, ctx);
   taskInstanceRoutesV1(app, ctx);
+  runActionRoutesV1(app, ctx);
   logRoutesV1(app, ctx);
   for (const path of new Set(app.routes.map((r) => r.path).filter((p) => p !== '/*' && p !== '*'))) {
     app.all(path, () => {

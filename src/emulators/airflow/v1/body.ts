@@ -90,7 +90,7 @@ export function checkBodySchema(
   return record;
 }
 
-export type FieldKind = 'str' | 'int' | 'float' | 'datetime' | 'list' | 'dict';
+export type FieldKind = 'str' | 'int' | 'float' | 'bool' | 'datetime' | 'list' | 'dict';
 
 /** marshmallow `Schema.load`: returns the loaded values or throws a 400 with `str(err.messages)`. */
 export function marshmallowLoad(

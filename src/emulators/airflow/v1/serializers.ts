@@ -8,7 +8,7 @@ import type { Signer } from '../signer.js';
  * (`+00:00`), every run has an execution (logical) date, asset-triggered runs are `dataset_triggered`.
  */
 
-const iso = (ms: number | null | undefined): string | null =>
+export const iso = (ms: number | null | undefined): string | null =>
   ms === null || ms === undefined ? null : pythonIsoTime(ms);
 
 /** Airflow 2 has no run without a logical date: a world run without one (Airflow 3 style) gets its run_after. */
