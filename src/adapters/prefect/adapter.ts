@@ -3,6 +3,7 @@ import type {
   LogRequest,
   OrchestratorAdapter,
   PipelineQuery,
+  RerunRequest,
   RunList,
   RunQuery,
   TriggerRequest,
@@ -35,6 +36,7 @@ import {
   FlowListSchema,
   FlowRunListSchema,
   FlowRunSchema,
+  OrchestrationResultSchema,
   LogListSchema,
   TaskRunListSchema,
   type PrefectDeployment,
@@ -100,7 +102,13 @@ function isoDate(value: Date | undefined, field: string): string | undefined {
 export class PrefectAdapter implements OrchestratorAdapter {
   readonly name: string;
   readonly type = 'prefect' as const;
-  readonly capabilities: AdapterCapabilities = { crossPipelineRunQuery: true, taskLogs: true, trigger: true };
+  readonly capabilities: AdapterCapabilities = {
+    crossPipelineRunQuery: true,
+    taskLogs: true,
+    trigger: true,
+    rerunFailed: true,
+    cancel: true,
+  };
   private readonly client: PrefectClient;
   private readonly ctx: MappingContext;
   private readonly concurrency: number;
@@ -419,6 +427,107 @@ export class PrefectAdapter implements OrchestratorAdapter {
       );
     }
     throw this.client.statusError(spec, response, this.deploymentNotFound(info.pipelineId));
+  }
+
+  /**
+   * Retries a failed flow run as the UI does: a forced SCHEDULED "AwaitingRetry" state on the same flow run
+   * (its run_count grows when it runs again; tasks with persisted results are not re-run). A run already
+   * AwaitingRetry, or running again after a retry, is answered as it is: a repeated request sends nothing.
+   * Any other run that is not failed is refused. Never retried.
+   */
+  async rerunFailed(pipelineId: string, runId: string, request: RerunRequest): Promise<PipelineRun> {
+    const requestId = assertSafeId(request.requestId, 'request_id');
+    const { info, run } = await this.flowRun(pipelineId, runId);
+    const current = toPipelineRun(this.ctx, info.pipelineId, run);
+    const retrying =
+      run.state_name === 'AwaitingRetry' ||
+      run.state_name === 'Retrying' ||
+      ((current.status === 'pending' || current.status === 'running') && (run.run_count ?? 0) > 1);
+    if (retrying) return current;
+    if (current.status !== 'failed') {
+      throw new MonitorError(
+        'refused',
+        `${this.name}: flow run ${run.id} of ${info.pipelineId} is ${current.native_status}, not failed: there is nothing to retry.`,
+        {
+          orchestrator: this.name,
+          hint:
+            current.status === 'pending' || current.status === 'running'
+              ? 'the run is still active: wait for it to finish'
+              : 'only a failed run can be retried; trigger a new run instead',
+        },
+      );
+    }
+    const message = request.note ?? `Retry requested through pipeline-monitor (${requestId})`;
+    const result = await this.setState(info, run.id, {
+      state: { type: 'SCHEDULED', name: 'AwaitingRetry', message },
+      force: true,
+    });
+    if (result.status !== 'ACCEPT') {
+      throw new MonitorError(
+        'refused',
+        `${this.name}: Prefect did not accept the retry of flow run ${run.id} (${result.status})${result.details.reason ? `: ${result.details.reason}` : ''}.`,
+        { orchestrator: this.name, hint: 'look at the flow run’s current state before trying again' },
+      );
+    }
+    return this.getRun(info.pipelineId, run.id);
+  }
+
+  /**
+   * Cancels a scheduled, pending or running flow run with a forced CANCELLING state (the worker then tears
+   * the infrastructure down and the run becomes CANCELLED). A scheduled run is moved straight to CANCELLED
+   * (Prefect answers REJECT with that state): also a success. A finished run is refused. Never retried.
+   */
+  async cancelRun(pipelineId: string, runId: string): Promise<PipelineRun> {
+    const { info, run } = await this.flowRun(pipelineId, runId);
+    const current = toPipelineRun(this.ctx, info.pipelineId, run);
+    if (run.state_type === 'CANCELLING') return current;
+    if (current.status !== 'pending' && current.status !== 'running') {
+      throw new MonitorError(
+        'refused',
+        `${this.name}: flow run ${run.id} of ${info.pipelineId} has already finished (${current.native_status}): there is nothing to cancel.`,
+        { orchestrator: this.name, hint: 'only a scheduled, pending or running flow run can be cancelled' },
+      );
+    }
+    const result = await this.setState(info, run.id, {
+      state: { type: 'CANCELLING', name: 'Cancelling' },
+      force: true,
+    });
+    const cancelled =
+      result.status === 'ACCEPT' || (result.status === 'REJECT' && result.state?.type === 'CANCELLED');
+    if (!cancelled) {
+      throw new MonitorError(
+        'refused',
+        `${this.name}: Prefect did not cancel flow run ${run.id} (${result.status})${result.details.reason ? `: ${result.details.reason}` : ''}.`,
+        { orchestrator: this.name, hint: 'look at the flow run’s current state before trying again' },
+      );
+    }
+    return this.getRun(info.pipelineId, run.id);
+  }
+
+  /** `POST /flow_runs/{id}/set_state`, sent once (a write is never retried). */
+  private async setState(info: DeploymentInfo, flowRunId: string, body: Record<string, unknown>) {
+    const spec = {
+      method: 'POST' as const,
+      path: `/flow_runs/${encodeURIComponent(flowRunId)}/set_state`,
+      json: body,
+      retry: false,
+    };
+    const response = await this.client.send(spec);
+    if (response.status === 200 || response.status === 201) {
+      return this.client.http.parse(spec, response, OrchestrationResultSchema);
+    }
+    if (response.status === 422 || response.status === 400) {
+      const detail = this.client.http.detailOf(response);
+      throw new MonitorError(
+        'invalid_input',
+        `${this.name}: Prefect rejected the state change of flow run ${flowRunId} (HTTP ${response.status})${detail ? `: ${detail}` : ''}.`,
+        { orchestrator: this.name },
+      );
+    }
+    throw this.client.statusError(spec, response, {
+      message: `no flow run ${flowRunId} in ${info.pipelineId}.`,
+      hint: FIND_RUNS_HINT,
+    });
   }
 
   async close(): Promise<void> {

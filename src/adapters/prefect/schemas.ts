@@ -115,3 +115,10 @@ export type PrefectLog = z.infer<typeof LogSchema>;
 export const LogListSchema = z.array(LogSchema);
 
 export const CountSchema = z.number().int().nonnegative();
+
+/** OrchestrationResult of `POST /flow_runs/{id}/set_state`. */
+export const OrchestrationResultSchema = z.object({
+  status: z.enum(['ACCEPT', 'REJECT', 'ABORT', 'WAIT']),
+  state: StateSchema.nullable(),
+  details: z.looseObject({ type: z.string().optional(), reason: nullableString }),
+});

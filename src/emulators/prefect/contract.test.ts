@@ -371,6 +371,45 @@ describe('Prefect emulator: responses match the Prefect 3.8.3 OpenAPI contract',
     t.diagnostic('auth answered as Prefect Cloud / a self-hosted server with an auth string do');
   });
 
+  it('POST /flow_runs/{id}/set_state: 201 (retry, cancel), 200 (REJECT to CANCELLED, ABORT), 404, 422', async (t) => {
+    const T = '/flow_runs/{id}/set_state';
+    type Result = { status: string; state: { type: string; name: string } | null; details: { type: string } };
+    const failed = latestRunId(F.failed.pipelineId);
+    const retry = {
+      state: { type: 'SCHEDULED', name: 'AwaitingRetry', message: 'Retry from the UI' },
+      force: true,
+    };
+    const accepted = (await check(t, 201, 'POST', T, `/flow_runs/${failed}/set_state`, retry)) as Result;
+    assert.equal(accepted.status, 'ACCEPT');
+    assert.equal(accepted.details.type, 'accept_details');
+    assert.equal(accepted.state?.name, 'AwaitingRetry');
+    const fetched = (await call(em, 'GET', `/flow_runs/${failed}`)).body as {
+      id: string;
+      state_name: string;
+    };
+    assert.equal(fetched.id, failed, 'the same flow run');
+    assert.equal(fetched.state_name, 'AwaitingRetry');
+
+    const running = latestRunId(F.runningNow.pipelineId);
+    const cancel = { state: { type: 'CANCELLING', name: 'Cancelling' }, force: true };
+    const cancelling = (await check(t, 201, 'POST', T, `/flow_runs/${running}/set_state`, cancel)) as Result;
+    assert.equal(cancelling.status, 'ACCEPT');
+    assert.equal(cancelling.state?.type, 'CANCELLING');
+    // A SCHEDULED run (the one just retried) goes straight to CANCELLED: REJECT with that state.
+    const rejected = (await check(t, 200, 'POST', T, `/flow_runs/${failed}/set_state`, cancel)) as Result;
+    assert.equal(rejected.status, 'REJECT');
+    assert.equal(rejected.details.type, 'reject_details');
+    assert.equal(rejected.state?.type, 'CANCELLED');
+    // Without force a finished run aborts.
+    const aborted = (await check(t, 200, 'POST', T, `/flow_runs/${failed}/set_state`, {
+      state: { type: 'SCHEDULED', name: 'AwaitingRetry' },
+    })) as Result;
+    assert.equal(aborted.status, 'ABORT');
+    await check(t, 404, 'POST', T, `/flow_runs/${UNKNOWN}/set_state`, retry);
+    await check(t, 422, 'POST', T, `/flow_runs/${failed}/set_state`, { state: { type: 'NOPE' } });
+    await check(t, 422, 'POST', T, `/flow_runs/${failed}/set_state`, { force: true });
+  });
+
   it('the request bodies sent above match their request schemas', async (t) => {
     const problems = requestProblems(
       spec as PrefectSpec,

@@ -14,12 +14,14 @@ import { isUuid, prefectTime } from './ids.js';
 import type { LazyLog, LogRecord } from './logs.js';
 import { arrayLog, flowRunLog, flowRunOwnLogs, taskRunLog } from './logs.js';
 import type { DeploymentEntity, FlowEntity, PrefectWorld, TaskRunRecord } from './translate.js';
+import type { StateType } from './validation.js';
 import {
   BODIES,
   DEPLOYMENT_FLOW_RUN_CREATE,
   parseJson,
   validateEmbedded,
   validateModel,
+  FLOW_RUN_SET_STATE,
 } from './validation.js';
 
 /** PREFECT_SERVER_API_DEFAULT_LIMIT. */
@@ -260,6 +262,38 @@ export function registerRoutes(api: Hono, pw: PrefectWorld): void {
   api.post('/flow_runs/count', async (c) => {
     const body = await bodyOf(c, BODIES.flowRunsCount);
     return c.json(selectRuns(body).length);
+  });
+
+  api.post('/flow_runs/:id/set_state', async (c) => {
+    const id = pathId(c);
+    const raw = parseJson(await c.req.text(), undefined);
+    if (raw === undefined) {
+      throw new ValidationFailure([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
+    }
+    const body = validateModel(raw, FLOW_RUN_SET_STATE);
+    const run = pw.run(id);
+    if (!run) throw notFound('Flow run not found');
+    const state = body.state as { type: StateType; name?: string | null; message?: string | null };
+    const result = pw.setState(
+      run,
+      { type: state.type, name: state.name ?? null, message: state.message ?? null },
+      body.force === true,
+    );
+    const details =
+      result.status === 'ACCEPT'
+        ? { type: 'accept_details' }
+        : result.status === 'REJECT'
+          ? { type: 'reject_details', reason: result.reason }
+          : { type: 'abort_details', reason: result.reason };
+    // 201 when a new state was created (Prefect: the state's timestamp is not before the request).
+    return c.json(
+      {
+        state: pw.stateJson(result.state, pw.flowRunId(run), null, run.run_after),
+        status: result.status,
+        details,
+      },
+      result.status === 'ACCEPT' ? 201 : 200,
+    );
   });
 
   api.get('/flow_runs/:id', (c) => {

@@ -134,6 +134,8 @@ export class PrefectWorld {
   private readonly idempotency = new Map<string, WorldRun>();
   private readonly taskCache = new WeakMap<readonly WorldTask[], TaskRunRecord[]>();
   private readonly taskIndex = new Map<string, TaskRunRecord>();
+  /** States set through set_state; they win over the state derived from the world's run. */
+  private readonly stateOverrides = new Map<WorldRun, StateView>();
 
   constructor(readonly world: World) {
     const flows = new Map<string, FlowEntity>();
@@ -240,6 +242,8 @@ export class PrefectWorld {
   }
 
   state(run: WorldRun): StateView {
+    const override = this.stateOverrides.get(run);
+    if (override) return override;
     const now = this.now();
     switch (run.state) {
       case 'queued':
@@ -276,6 +280,49 @@ export class PrefectWorld {
         return { type: 'FAILED', name: 'Failed', message, timestamp: end };
       }
     }
+  }
+
+  /**
+   * `POST /flow_runs/{id}/set_state`, for the transitions the emulator models: a forced SCHEDULED
+   * (AwaitingRetry: the failed run is queued to run again, its failed tasks cleared) and CANCELLING (a
+   * SCHEDULED run is rejected and moved straight to CANCELLED, as Prefect's orchestration does). Without
+   * force, a run that already finished aborts the transition.
+   */
+  setState(
+    run: WorldRun,
+    proposed: { type: StateType; name: string | null; message: string | null },
+    force: boolean,
+  ): { status: 'ACCEPT' | 'REJECT' | 'ABORT'; state: StateView; reason: string | null } {
+    const current = this.state(run);
+    const now = this.now();
+    const terminal = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'].includes(current.type);
+    if (!force && terminal) {
+      return { status: 'ABORT', state: current, reason: 'This run has already terminated.' };
+    }
+    if (proposed.type === 'CANCELLING' && current.type === 'SCHEDULED') {
+      const cancelled: StateView = {
+        type: 'CANCELLED',
+        name: 'Cancelled',
+        message: 'The flow run was cancelled before it started.',
+        timestamp: now,
+      };
+      this.stateOverrides.set(run, cancelled);
+      return {
+        status: 'REJECT',
+        state: cancelled,
+        reason: 'Run is in a SCHEDULED state; it was moved directly to CANCELLED.',
+      };
+    }
+    if (proposed.type === 'SCHEDULED' && run.state === 'failed') this.world.clearFailedTasks(run);
+    const defaultName = proposed.type.charAt(0) + proposed.type.slice(1).toLowerCase();
+    const next: StateView = {
+      type: proposed.type,
+      name: proposed.name ?? defaultName,
+      message: proposed.message,
+      timestamp: now,
+    };
+    this.stateOverrides.set(run, next);
+    return { status: 'ACCEPT', state: next, reason: null };
   }
 
   stateJson(state: StateView, flowRunId: string, taskRunId: string | null, scheduled: number | null) {

@@ -211,6 +211,9 @@ const STATE_CREATE = model(
   ['type'],
 );
 
+/** Body of `POST /flow_runs/{id}/set_state`. */
+export const FLOW_RUN_SET_STATE = model({ state: STATE_CREATE, force: bool }, ['state']);
+
 /** DeploymentFlowRunCreate (`extra="forbid"`). */
 export const DEPLOYMENT_FLOW_RUN_CREATE = model({
   state: n(STATE_CREATE),
