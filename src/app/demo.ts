@@ -26,6 +26,7 @@ export const DEMO_QUESTIONS: Question[] = [
     tool: 'list_all_pipelines',
     args: { owner: 'data-platform' },
   },
+  { ask: 'What needs my attention this morning?', tool: 'get_health_summary', args: {} },
   {
     ask: 'How long did the daily sales ETL take?',
     tool: 'get_pipeline_history',

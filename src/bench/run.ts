@@ -60,15 +60,16 @@ for (const scale of scales) {
     const failure = (first.structuredContent as { failures: { pipeline_id: string; run_id: string }[] })
       .failures[0];
     if (!failure) throw new Error('the scale world has no failure');
-    const calls: [string, Record<string, unknown>][] = [
-      ['list_failed_pipelines', { hours: 24, limit: 50 }],
-      ['list_all_pipelines', { limit: 50 }],
+    const calls: [string, Record<string, unknown>, string?][] = [
+      ['list_failed_pipelines', { hours: 24 }],
+      ['list_failed_pipelines', { hours: 24, digests: 0 }, 'list_failed_pipelines digests=0'],
+      ['list_all_pipelines', {}],
       ['get_pipeline_status', { pipeline_id: failure.pipeline_id }],
-      ['get_pipeline_history', { pipeline_id: failure.pipeline_id, limit: 20 }],
+      ['get_pipeline_history', { pipeline_id: failure.pipeline_id }],
       ['get_run_details', { pipeline_id: failure.pipeline_id, run_id: failure.run_id }],
       ['get_task_logs', { pipeline_id: failure.pipeline_id, run_id: failure.run_id }],
     ];
-    for (const [tool, args] of calls) {
+    for (const [tool, args, label] of calls) {
       scenario.emulator.resetRequests();
       const result = await server.call(tool, args);
       const requests = scenario.emulator.requests.length;
@@ -76,7 +77,7 @@ for (const scale of scales) {
       for (let i = 0; i < repeats; i++) walls.push((await timed(() => server.call(tool, args))).ms);
       figures.push({
         scale,
-        tool,
+        tool: label ?? tool,
         requests,
         wall_ms_median: median(walls),
         wall_ms_p95: percentile(walls, 0.95),
@@ -114,10 +115,17 @@ for (const scale of scales) {
       const ours = figures.find((f) => f.scale === scale && f.tool === 'list_failed_pipelines');
       const base = baselines[baselines.length - 1];
       if (ours && base) {
+        const sweep = figures.find((f) => f.scale === scale && f.tool === 'list_failed_pipelines digests=0');
         targets.push(
           target(
             `list_failed_pipelines requests at ${scale} (ceil(${scenario.failures}/100)+2)`,
             ours.requests,
+            Math.ceil(scenario.failures / 100) + 2,
+            'req',
+          ),
+          target(
+            `  … the sweep alone (digests=0, no log reads)`,
+            sweep?.requests ?? NaN,
             Math.ceil(scenario.failures / 100) + 2,
             'req',
           ),

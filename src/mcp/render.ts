@@ -22,9 +22,14 @@ export function when(iso: string | null): string {
     : '-';
 }
 
-export function runLine(run: Run): string {
+export function runLine(
+  run: Pick<Run, 'run_id' | 'status' | 'queued_at' | 'started_at' | 'finished_at' | 'duration_seconds'> & {
+    native_status?: string;
+  },
+): string {
   const parts = [`${run.run_id}: ${run.status}`];
-  if (run.native_status !== run.status) parts[0] += ` (${run.native_status})`;
+  if (run.native_status !== undefined && run.native_status !== run.status)
+    parts[0] += ` (${run.native_status})`;
   if (!run.started_at) {
     parts.push(`queued ${when(run.queued_at)}, not started yet`);
     return parts.join(', ');

@@ -34,6 +34,17 @@ export const runSchema = z.object({
   url: z.string().nullable(),
 });
 
+/** A run in a list: enough to scan, compare durations and pick one for get_run_details. */
+export const runBriefSchema = z.object({
+  run_id: z.string(),
+  status: runStatus,
+  trigger: z.enum(TRIGGER_KINDS),
+  queued_at: iso,
+  started_at: iso,
+  finished_at: iso,
+  duration_seconds: z.number().nullable(),
+});
+
 export const pipelineSchema = z.object({
   orchestrator: z.string(),
   pipeline_id: z.string(),

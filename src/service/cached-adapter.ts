@@ -3,11 +3,13 @@ import type {
   LogRequest,
   OrchestratorAdapter,
   PipelineQuery,
+  RerunRequest,
   RunList,
   RunQuery,
   TriggerRequest,
 } from '../core/adapter.js';
 import type { LogSlice, OrchestratorType, Pipeline, PipelineRun, TaskRun } from '../core/model.js';
+import { MonitorError } from '../core/errors.js';
 import { TtlCache } from './ttl-cache.js';
 
 /** How long an identical read is reused; nothing older is ever served. */
@@ -84,9 +86,29 @@ export class CachedAdapter implements OrchestratorAdapter {
     return this.logs.get(key, () => this.live.getTaskLog(pipelineId, runId, request));
   }
 
-  async triggerRun(pipelineId: string, request: TriggerRequest): Promise<PipelineRun> {
+  triggerRun(pipelineId: string, request: TriggerRequest): Promise<PipelineRun> {
+    return this.write(() => this.live.triggerRun(pipelineId, request));
+  }
+
+  rerunFailed(pipelineId: string, runId: string, request: RerunRequest): Promise<PipelineRun> {
+    if (!this.live.rerunFailed)
+      throw new MonitorError('unsupported', `${this.name} cannot re-run failed tasks yet.`, {
+        orchestrator: this.name,
+      });
+    return this.write(() => this.live.rerunFailed!(pipelineId, runId, request));
+  }
+
+  cancelRun(pipelineId: string, runId: string): Promise<PipelineRun> {
+    if (!this.live.cancelRun)
+      throw new MonitorError('unsupported', `${this.name} cannot cancel runs yet.`, {
+        orchestrator: this.name,
+      });
+    return this.write(() => this.live.cancelRun!(pipelineId, runId));
+  }
+
+  private async write(action: () => Promise<PipelineRun>): Promise<PipelineRun> {
     try {
-      return await this.live.triggerRun(pipelineId, request);
+      return await action();
     } finally {
       this.cache.clear();
       this.logs.clear();

@@ -79,7 +79,7 @@ export interface ListFailuresResult {
 const DIGEST_CONCURRENCY = 6;
 
 /** Pipelines listed at most in `failed_pipelines` and per cause; counts always cover all. */
-export const MAX_LISTED = 30;
+export const MAX_LISTED = 10;
 
 /** Upper bound on failed runs read per orchestrator in one sweep. */
 export const MAX_FAILED_RUNS_PER_ORCHESTRATOR = 5000;

@@ -1,17 +1,23 @@
 import * as z from 'zod';
 import { duration, runLine } from '../render.js';
 import { analysisSchema, freshnessSchema } from '../history-schemas.js';
-import { pipelineIdInput, pipelineSchema, runSchema } from '../schemas.js';
+import { pipelineIdInput, pipelineSchema, runBriefSchema } from '../schemas.js';
 import { READ_ONLY, defineTool } from '../tool-definition.js';
 
 const input = z.object({
   pipeline_id: pipelineIdInput,
-  limit: z.number().int().min(1).max(200).default(20).describe('How many recent runs (default 20, max 200)'),
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(10)
+    .describe('How many recent runs to list (default 10, max 200); the analysis always covers up to 60 days'),
 });
 
 const output = z.object({
   pipeline: pipelineSchema,
-  runs: z.array(runSchema),
+  runs: z.array(runBriefSchema),
   total_runs: z.number().nullable(),
   truncated: z.boolean(),
   analysis: analysisSchema,

@@ -6,6 +6,8 @@ import { getRunDetails } from './get-run-details.js';
 import { getTaskLogs } from './get-task-logs.js';
 import { listAllPipelines } from './list-all-pipelines.js';
 import { listFailedPipelines } from './list-failed-pipelines.js';
+import { cancelRun } from './cancel-run.js';
+import { rerunFailedTasks } from './rerun-failed-tasks.js';
 import { triggerPipeline } from './trigger-pipeline.js';
 
 /** Every tool, in the order clients list them. */
@@ -18,4 +20,6 @@ export const TOOLS: readonly ToolDefinition[] = [
   getRunDetails,
   getTaskLogs,
   triggerPipeline,
+  rerunFailedTasks,
+  cancelRun,
 ];

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { PIPELINE_STATUS_FILTERS } from '../../service/list-pipelines.js';
 import { duration, unavailableNote, when } from '../render.js';
-import { pipelineSchema, runSchema, runStatus, unavailableSchema } from '../schemas.js';
+import { pipelineSchema, runBriefSchema, runStatus, unavailableSchema } from '../schemas.js';
 import { READ_ONLY, defineTool } from '../tool-definition.js';
 
 const input = z.object({
@@ -18,16 +18,15 @@ const input = z.object({
   orchestrator: z.string().min(1).max(100).optional().describe('Only this configured orchestrator'),
   tag: z.string().min(1).max(200).optional().describe('Only pipelines with this tag'),
   search: z.string().min(1).max(200).optional().describe('Case-insensitive substring of the pipeline id'),
-  limit: z.number().int().min(1).max(500).default(50).describe('Page size (default 50, max 500)'),
+  limit: z.number().int().min(1).max(500).default(15).describe('Page size (default 15, max 500)'),
   cursor: z.string().max(500).optional().describe('next_cursor from the previous page'),
 });
 
 const output = z.object({
   pipelines: z.array(
-    pipelineSchema.extend({
-      status: z.union([runStatus, z.literal('never_run')]),
-      last_run: runSchema.nullable(),
-    }),
+    pipelineSchema
+      .omit({ description: true, url: true })
+      .extend({ status: z.union([runStatus, z.literal('never_run')]), last_run: runBriefSchema.nullable() }),
   ),
   total: z.number().describe('Pipelines matching the filters, over all pages'),
   truncated: z.boolean(),

@@ -12,7 +12,7 @@ const input = z.object({
     .describe('Look back this many hours (default 24, at most 2160 = 90 days)'),
   owner: z.string().min(1).max(200).optional().describe('Only pipelines with this owner'),
   orchestrator: z.string().min(1).max(100).optional().describe('Only this configured orchestrator'),
-  limit: z.number().int().min(1).max(500).default(20).describe('Failed runs per page (default 20, max 500)'),
+  limit: z.number().int().min(1).max(500).default(15).describe('Failed runs per page (default 15, max 500)'),
   digests: z
     .number()
     .int()
@@ -39,7 +39,7 @@ const output = z.object({
   failed_pipeline_count: z.number(),
   failed_pipelines: z
     .array(pipelineCount)
-    .describe('Most-failing pipelines first (at most 30; the count covers all)'),
+    .describe('Most-failing pipelines first (at most 10; failed_pipeline_count covers all)'),
   causes: z
     .array(
       z.object({

@@ -12,7 +12,14 @@ import type { ConfirmationTokens } from './confirmation.js';
 import { canonicalJson, digest } from './params.js';
 import { listRefusal, rateRefusal, type Refusal } from './policy.js';
 
+/** What a guarded write does: start a run, re-run the failed tasks of a run, or cancel a run. */
+export type WriteAction = 'trigger' | 'rerun' | 'cancel';
+
 export interface TriggerInput {
+  /** Default `trigger`. */
+  action?: WriteAction;
+  /** The run to re-run or cancel. */
+  run_id?: string;
   pipeline_id: string;
   conf: Record<string, unknown>;
   reason?: string;
@@ -23,14 +30,16 @@ export interface TriggerInput {
 }
 
 export interface TriggerResult {
-  status: 'started' | 'already_started' | 'confirmation_required';
+  status: 'started' | 'already_started' | 'cancelled' | 'confirmation_required';
   message: string;
   run: RunView | null;
   confirmation: {
     token: string;
     expires_at: string;
+    action: WriteAction;
     orchestrator: string;
     pipeline_id: string;
+    run_id: string | null;
     conf: Record<string, unknown>;
     reason: string | null;
   } | null;
@@ -65,7 +74,23 @@ export async function triggerPipeline(
   const resolved = await ctx.registry.resolve(input.pipeline_id);
   const adapter = liveAdapter(resolved.adapter);
   const qualified = qualify(adapter.name, resolved.pipeline.pipeline_id);
-  const paramsDigest = digest(input.conf);
+  const action = input.action ?? 'trigger';
+  const paramsDigest = digest(action, input.run_id ?? null, input.conf);
+  if (action !== 'trigger' && !input.run_id) {
+    throw new MonitorError('invalid_input', `run_id is required to ${action} a run.`, {
+      hint: 'use get_pipeline_history to find run ids',
+    });
+  }
+  const capability = action === 'rerun' ? 'rerunFailed' : action === 'cancel' ? 'cancel' : 'trigger';
+  if (!resolved.adapter.capabilities[capability]) {
+    throw new MonitorError(
+      'unsupported',
+      `${resolved.adapter.name} cannot ${action} runs through this server yet.`,
+      {
+        orchestrator: resolved.adapter.name,
+      },
+    );
+  }
   const previous = state.locks.get(qualified) ?? Promise.resolve();
   const attempt = previous
     .catch(() => undefined)
@@ -88,8 +113,10 @@ async function guardedStart(
   paramsDigest: string,
 ): Promise<TriggerResult> {
   const pipelineId = qualified.slice(adapter.name.length + 1);
+  const action = input.action ?? 'trigger';
+  const tool = { trigger: 'trigger_pipeline', rerun: 'rerun_failed_tasks', cancel: 'cancel_run' }[action];
   const base = {
-    tool: 'trigger_pipeline',
+    tool,
     orchestrator: adapter.name,
     pipeline: qualified,
     principal: null,
@@ -112,20 +139,23 @@ async function guardedStart(
 
   const listed = listRefusal(ctx.triggers, qualified);
   if (listed) return refuse(listed);
+  const starts = action !== 'cancel';
   const pipeline = await adapter.getPipeline(pipelineId);
-  if (pipeline.paused) {
+  if (starts && pipeline.paused) {
     return refuse({
       reason: `${qualified} is paused; this server never unpauses a pipeline.`,
       retry_after: null,
       hint: 'its owners can unpause it in the orchestrator',
     });
   }
-  const active = await adapter.listRuns({
-    pipelineId,
-    statuses: ['pending', 'running'],
-    orderBy: 'started_at',
-    limit: 1,
-  });
+  const active = !starts
+    ? { runs: [] }
+    : await adapter.listRuns({
+        pipelineId,
+        statuses: ['pending', 'running'],
+        orderBy: 'started_at',
+        limit: 1,
+      });
   const current = active.runs[0];
   if (current) {
     return refuse({
@@ -135,7 +165,7 @@ async function guardedStart(
     });
   }
   const now = ctx.now().getTime();
-  const rated = rateRefusal(ctx.triggers, qualified, acceptedHistory(state), now);
+  const rated = starts ? rateRefusal(ctx.triggers, qualified, acceptedHistory(state), now) : null;
   if (rated) return refuse(rated);
 
   let nonce: string | null = null;
@@ -144,12 +174,14 @@ async function guardedStart(
       const issued = state.tokens.issue(qualified, paramsDigest);
       return {
         status: 'confirmation_required',
-        message: `Confirm with the user, then call trigger_pipeline again with confirmation_token to start ${qualified}.`,
+        message: `Confirm with the user, then call ${tool} again with confirmation_token to ${action === 'trigger' ? 'start' : action} ${qualified}${input.run_id ? ` run ${input.run_id}` : ''}.`,
         run: null,
         confirmation: {
           ...issued,
+          action,
           orchestrator: adapter.name,
           pipeline_id: pipelineId,
+          run_id: input.run_id ?? null,
           conf: input.conf,
           reason: input.reason ?? null,
         },
@@ -194,7 +226,15 @@ async function guardedStart(
   let run: PipelineRun;
   let status: TriggerResult['status'] = 'started';
   try {
-    run = await cached.triggerRun(pipelineId, { conf: input.conf, runId, note });
+    run =
+      action === 'trigger'
+        ? await cached.triggerRun(pipelineId, { conf: input.conf, runId, note })
+        : action === 'rerun'
+          ? await callOptional(cached.rerunFailed?.bind(cached), pipelineId, input.run_id as string, {
+              requestId: runId,
+              note,
+            })
+          : await callOptional(cached.cancelRun?.bind(cached), pipelineId, input.run_id as string);
   } catch (error) {
     const existing =
       isMonitorError(error) && error.kind === 'refused' ? await findRun(adapter, pipelineId, runId) : null;
@@ -223,6 +263,7 @@ async function guardedStart(
     reason: status === 'already_started' ? 'the idempotency key matched an existing run' : null,
     latency_ms: Date.now() - started,
   });
+  if (action === 'cancel') status = 'cancelled';
   if (status === 'started') acceptedHistory(state).push({ pipeline: qualified, at: now });
   ctx.logger.info(
     { orchestrator: adapter.name, pipeline: pipelineId, run_id: run.run_id, status },
@@ -231,9 +272,13 @@ async function guardedStart(
   return {
     status,
     message:
-      status === 'started'
-        ? `Started ${run.run_id} (${run.native_status}).`
-        : `Already started as ${run.run_id}; nothing new was started.`,
+      status === 'cancelled'
+        ? `Cancelled ${run.run_id} (now ${run.native_status}).`
+        : action === 'rerun' && status === 'started'
+          ? `Re-running the failed tasks of ${input.run_id} as ${run.run_id} (${run.native_status}).`
+          : status === 'started'
+            ? `Started ${run.run_id} (${run.native_status}).`
+            : `Already started as ${run.run_id}; nothing new was started.`,
     run: presentRun(run, ctx.text),
     confirmation: null,
   };
@@ -272,4 +317,12 @@ async function findRun(
     if (isMonitorError(error)) return null;
     throw error;
   }
+}
+
+function callOptional<A extends unknown[]>(
+  fn: ((...args: A) => Promise<PipelineRun>) | undefined,
+  ...args: A
+): Promise<PipelineRun> {
+  if (!fn) throw new MonitorError('unsupported', 'This orchestrator does not support that operation.');
+  return fn(...args);
 }

@@ -14,7 +14,7 @@ const rows = (value: unknown) => value as Row[];
 describe('the built CLI over stdio, against the demo world (Airflow 3 and 2, Dagster, Prefect)', () => {
   const session = useDemoSession();
 
-  test('lists the read tools and the trigger tool when triggers are enabled', async () => {
+  test('lists the read tools and the write tools when triggers are enabled', async () => {
     const { tools } = await session.mcp.client.listTools();
     assert.deepEqual(
       tools.map((t) => t.name),
@@ -27,6 +27,8 @@ describe('the built CLI over stdio, against the demo world (Airflow 3 and 2, Dag
         'get_run_details',
         'get_task_logs',
         'trigger_pipeline',
+        'rerun_failed_tasks',
+        'cancel_run',
       ],
     );
   });

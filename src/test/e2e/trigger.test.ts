@@ -182,6 +182,62 @@ describe('idempotency', () => {
   });
 });
 
+describe('rerun_failed_tasks and cancel_run', () => {
+  const session = useDemoSession({ triggerConfig: { confirm: 'never', cooldown_seconds: 0 } });
+
+  test('re-runs only the failed tasks of a failed run, once; refuses a run that did not fail', async () => {
+    const status = (await session.mcp.call('get_pipeline_status', { pipeline_id: 'sync_inventory' }))
+      .structured as {
+      latest_run: { run_id: string };
+    };
+    const runId = status.latest_run.run_id;
+    const rerun = await session.mcp.call('rerun_failed_tasks', {
+      pipeline_id: 'sync_inventory',
+      run_id: runId,
+    });
+    assert.equal(rerun.isError, false, rerun.text);
+    const r = rerun.structured as Structured;
+    assert.equal(r.status, 'started');
+    assert.equal(r.run?.run_id, runId, 'Airflow clears the failed tasks of the same run');
+    const clears = session.world
+      .emulator('airflow')
+      .requests.filter((q) => q.path.endsWith('/clearTaskInstances'));
+    assert.equal(clears.length, 1);
+    const again = await session.mcp.call('rerun_failed_tasks', {
+      pipeline_id: 'sync_inventory',
+      run_id: runId,
+    });
+    assert.equal(again.isError, true, 'the run is queued again, so a second re-run is refused');
+    assert.equal(
+      session.world.emulator('airflow').requests.filter((q) => q.path.endsWith('/clearTaskInstances')).length,
+      1,
+    );
+  });
+
+  test('cancels a running run and refuses to cancel a finished one; every write is audited', async () => {
+    const running = (
+      await session.mcp.call('get_pipeline_status', { pipeline_id: DEMO_FACTS.runningNow.dagId })
+    ).structured as {
+      latest_run: { run_id: string };
+    };
+    const cancel = await session.mcp.call('cancel_run', {
+      pipeline_id: DEMO_FACTS.runningNow.dagId,
+      run_id: running.latest_run.run_id,
+    });
+    assert.equal(cancel.isError, false, cancel.text);
+    assert.equal((cancel.structured as Structured).status, 'cancelled');
+    const again = await session.mcp.call('cancel_run', {
+      pipeline_id: DEMO_FACTS.runningNow.dagId,
+      run_id: running.latest_run.run_id,
+    });
+    assert.equal(again.isError, true);
+    const log = audit(session.world.settings.triggers.audit_log);
+    assert.ok(
+      log.some((e) => e.decision === 'accepted' && e.pipeline === `airflow:${DEMO_FACTS.runningNow.dagId}`),
+    );
+  });
+});
+
 describe('with triggers disabled', () => {
   const session = useDemoSession({ triggers: false });
   test('trigger_pipeline is not even listed', async () => {
