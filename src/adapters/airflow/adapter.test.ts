@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { orchestratorConfig, type AuthConfig, type OrchestratorConfig } from '../../core/config.js';
-import { MonitorError } from '../../core/errors.js';
+import type { MonitorError } from '../../core/errors.js';
 import {
   startAirflowEmulator,
   type AirflowEmulator,
@@ -10,6 +10,7 @@ import {
 import { createDemoWorld, createScaleWorld, DEMO_FACTS } from '../../emulators/world/index.js';
 import { createAdapter } from '../index.js';
 import { AirflowAdapter, type AirflowAdapterOptions } from './adapter.js';
+import { bytesOf, rejection } from '../../test/assertions.js';
 
 /**
  * One behaviour suite, run against the Airflow 2 emulator (/api/v1: HTTP Basic or a static token) and the
@@ -40,18 +41,6 @@ function config(
     ...fields,
   });
 }
-
-async function rejection(promise: Promise<unknown>): Promise<MonitorError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MonitorError, `expected a MonitorError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-const bytesOf = (lines: string[]): number => lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
 
 /** No secret of the configuration (nor its Basic encoding) appears in an error. */
 function assertNoSecret(e: MonitorError, ...secrets: string[]): void {

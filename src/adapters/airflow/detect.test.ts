@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { orchestratorConfig, type OrchestratorConfig } from '../../core/config.js';
-import { MonitorError } from '../../core/errors.js';
 import { AirflowAdapter } from './adapter.js';
 import { json, startFakeServer, v1DagBody, v2DagBody, type FakeServer } from './fake-server.test-util.js';
+import { rejection } from '../../test/assertions.js';
 
 function config(url: string, fields: Partial<OrchestratorConfig> = {}): OrchestratorConfig {
   return orchestratorConfig({
@@ -14,16 +14,6 @@ function config(url: string, fields: Partial<OrchestratorConfig> = {}): Orchestr
     timeout_ms: 2000,
     ...fields,
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<MonitorError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MonitorError, `expected a MonitorError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
 }
 
 describe('API version detection', () => {

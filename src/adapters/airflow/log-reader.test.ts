@@ -3,8 +3,7 @@ import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { LogTail, readLogTail, splitLines, StreamedLogTail, tokenEndOfLog } from './log-reader.js';
 import type { LogChunk } from './records.js';
-
-const bytesOf = (lines: string[]): number => lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+import { bytesOf } from '../../test/assertions.js';
 
 describe('LogTail', () => {
   it('keeps only the last maxBytes and flags truncation', () => {

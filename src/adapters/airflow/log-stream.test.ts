@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { orchestratorConfig, type AuthConfig } from '../../core/config.js';
-import { MonitorError } from '../../core/errors.js';
 import type { LogSlice } from '../../core/model.js';
 import {
   startAirflowEmulator,
@@ -21,6 +20,7 @@ import { AirflowAdapter, type AirflowAdapterOptions } from './adapter.js';
 import { BIG_LOG_USER, bigLogWorld } from './big-log-world.test-util.js';
 import { json, startFakeServer, type FakeServer } from './fake-server.test-util.js';
 import { renderNdjsonLine } from './v2/log-events.js';
+import { bytesOf, rejection } from '../../test/assertions.js';
 
 /**
  * Airflow 3 task logs read as one NDJSON stream (Accept: application/x-ndjson, full_content=true): against
@@ -30,18 +30,7 @@ import { renderNdjsonLine } from './v2/log-events.js';
 const NOW = new Date('2026-03-11T12:00:00Z');
 const USER = { username: 'monitor', password: 'Sup3r-Secret-pw' };
 const MiB = 1024 * 1024;
-const bytesOf = (lines: string[]): number => lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
 const LOG_PATH = /\/logs\/\d+$/;
-
-async function rejection(promise: Promise<unknown>): Promise<MonitorError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MonitorError, `expected a MonitorError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 const closing: { close(): Promise<void> }[] = [];
 after(async () => {

@@ -81,21 +81,8 @@ export const RUN_TYPE_TABLE: Readonly<Record<string, TriggerKind>> = Object.free
 // ---------------------------------------------------------------------------------------------------------
 // Airflow 2 — stable REST API /api/v1 (spec 2.10; older 2.x servers send a few states 2.10 no longer has)
 
-/** DagRun.state → RunStatus (the same four states as Airflow 3; `queued` exists since 2.1.3). */
-export const V1_DAG_RUN_STATUS_TABLE: readonly StatusMappingRow[] = [
-  {
-    native: 'queued',
-    status: 'pending',
-    note: 'created, waiting for the scheduler (also: a run of a paused DAG)',
-  },
-  { native: 'running', status: 'running', note: '' },
-  { native: 'success', status: 'success', note: '' },
-  {
-    native: 'failed',
-    status: 'failed',
-    note: 'also how Airflow records a run stopped by hand (no cancel state)',
-  },
-];
+/** DagRun.state → RunStatus: the same four states as Airflow 3 (`queued` exists since 2.1.3). */
+export const V1_DAG_RUN_STATUS_TABLE: readonly StatusMappingRow[] = DAG_RUN_STATUS_TABLE;
 
 /** TaskInstance.state → RunStatus; the rows marked "v1 only" never come from Airflow 3. */
 export const V1_TASK_INSTANCE_STATUS_TABLE: readonly StatusMappingRow[] = [

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { OrchestratorAdapter } from '../../core/adapter.js';
-import { MonitorError, type ErrorKind } from '../../core/errors.js';
+import type { MonitorError } from '../../core/errors.js';
+import { type ErrorKind } from '../../core/errors.js';
 import type { PipelineRun } from '../../core/model.js';
 import { RUN_STATUSES } from '../../core/status.js';
 import { createAdapter } from '../index.js';
@@ -12,6 +13,7 @@ import {
   type ContractTarget,
   type StartedEmulator,
 } from './targets.test.util.js';
+import { rejection } from '../../test/assertions.js';
 
 /**
  * One behavioural contract for every adapter: the same cases, through createAdapter, against each
@@ -28,16 +30,6 @@ const SINCE_24H = new Date(NOW.getTime() - DAY_MS);
 
 const bytesOf = (lines: readonly string[]): number => lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
 const sorted = (ids: readonly string[]) => [...ids].sort();
-
-async function rejection(promise: Promise<unknown>): Promise<MonitorError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MonitorError, `expected a MonitorError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 async function rejects(promise: Promise<unknown>, kind: ErrorKind): Promise<MonitorError> {
   const e = await rejection(promise);

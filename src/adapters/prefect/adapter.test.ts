@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { orchestratorConfig, type AuthConfig, type OrchestratorConfig } from '../../core/config.js';
-import { MonitorError } from '../../core/errors.js';
 import type { PipelineRun } from '../../core/model.js';
 import {
   CLOUD_ACCOUNT_ID,
@@ -18,6 +17,7 @@ import {
 } from '../../emulators/world/index.js';
 import { specsMissingMessage } from '../../test/spec-path.js';
 import { PrefectAdapter } from './adapter.js';
+import { bytesOf, rejection } from '../../test/assertions.js';
 
 // A Wednesday noon.
 const NOW = new Date('2026-03-11T12:00:00Z');
@@ -36,17 +36,6 @@ function config(url: string, auth: AuthConfig, name = 'test-prefect'): Orchestra
   });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<MonitorError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MonitorError, `expected a MonitorError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-const bytesOf = (lines: string[]): number => lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
 const sorted = (xs: readonly string[]) => [...xs].sort();
 
 describe('PrefectAdapter against the Prefect 3 emulator (self-hosted /api)', () => {
