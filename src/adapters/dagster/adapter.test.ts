@@ -643,6 +643,202 @@ describe('DagsterAdapter against the Dagster emulator', () => {
     });
   });
 
+  describe('re-run from failure and cancel', () => {
+    // Their own world: these change runs the other cases read.
+    let own: DagsterEmulator;
+    let a: DagsterAdapter;
+    const ops = (name: string) => own.requests.filter((r) => r.operationName === name);
+    before(async () => {
+      own = await startDagsterEmulator({ world: createDagsterDemoWorld({ now: NOW }) });
+      extra.push(own);
+      a = newAdapter(own.url);
+    });
+
+    it('re-executes a failed run from failure once per request id: a new run linked to it', async () => {
+      assert.equal(a.capabilities.rerunFailed, true);
+      const failed = own.world.latestRun(F.latestFailure.job);
+      assert.ok(failed);
+      const before = own.world.runsOf(F.latestFailure.job).length;
+      const request = { requestId: 'rerun-req-1', note: 'table restored' };
+      const run = await a.rerunFailed(F.latestFailure.job, failed.run_id, request);
+      assert.equal(run.pipeline_id, F.latestFailure.job);
+      assert.notEqual(run.run_id, failed.run_id);
+      assert.equal(run.native_status, 'QUEUED');
+      assert.equal(own.world.runsOf(F.latestFailure.job).length, before + 1);
+      const sent = ops('MonitorLaunchRunReexecution');
+      assert.equal(sent.length, 1);
+      assert.deepEqual(sent[0]?.variables, {
+        reexecutionParams: {
+          parentRunId: failed.run_id,
+          strategy: 'FROM_FAILURE',
+          extraTags: [
+            { key: REQUEST_TAG, value: 'rerun-req-1' },
+            { key: NOTE_TAG, value: 'table restored' },
+          ],
+        },
+      });
+      // Linked to its parent, as Dagster links a re-execution.
+      const reply = await fetch(`${own.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query:
+            'query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { parentRunId rootRunId tags { key value } } } }',
+          variables: { id: run.run_id },
+        }),
+      });
+      const body = (await reply.json()) as {
+        data: { runOrError: { parentRunId: string; rootRunId: string; tags: { key: string }[] } };
+      };
+      assert.equal(body.data.runOrError.parentRunId, failed.run_id);
+      assert.equal(body.data.runOrError.rootRunId, failed.run_id);
+
+      const again = await a.rerunFailed(F.latestFailure.job, failed.run_id, request);
+      assert.equal(again.run_id, run.run_id);
+      assert.equal(ops('MonitorLaunchRunReexecution').length, 1, 'no second re-execution');
+      assert.equal(own.world.runsOf(F.latestFailure.job).length, before + 1);
+
+      // The same request id for another run's re-execution is a mistake, not a duplicate.
+      const older = own.world.runsOf(F.latestFailure.job).filter((r) => r.state === 'failed')[0];
+      assert.ok(older && older.run_id !== failed.run_id);
+      const reused = await rejection(a.rerunFailed(F.latestFailure.job, older.run_id, request));
+      assert.equal(reused.kind, 'invalid_input');
+    });
+
+    it('refuses runs that did not fail; unknown runs are not_found', async () => {
+      const ok = own.world.latestRun(F.healthy.job);
+      assert.equal(ok?.state, 'success');
+      const refused = await rejection(a.rerunFailed(F.healthy.job, ok.run_id, { requestId: 'r-ok' }));
+      assert.equal(refused.kind, 'refused');
+      const running = own.world.latestRun(F.runningNow.job);
+      assert.equal(running?.state, 'running');
+      const active = await rejection(a.rerunFailed(F.runningNow.job, running.run_id, { requestId: 'r-run' }));
+      assert.equal(active.kind, 'refused');
+      assert.match(active.hint ?? '', /still active/);
+      const missing = await rejection(
+        a.rerunFailed(F.healthy.job, '00000000-0000-4000-8000-000000000000', { requestId: 'r-x' }),
+      );
+      assert.equal(missing.kind, 'not_found');
+      assert.equal(ops('MonitorLaunchRunReexecution').length, 1, 'nothing sent for a refusal');
+    });
+
+    it('maps every other member of LaunchRunReexecutionResult to an error', async () => {
+      const failed = own.world.runsOf(F.recoveredFailure.job).find((r) => r.state === 'failed');
+      assert.ok(failed);
+      const cases: { value: Record<string, unknown> & { __typename: string }; kind: string }[] = [
+        { value: { __typename: 'UnauthorizedError', message: 'no permission' }, kind: 'auth' },
+        { value: { __typename: 'RunConflict', message: 'conflict' }, kind: 'refused' },
+        { value: { __typename: 'InvalidSubsetError', message: 'bad subset' }, kind: 'invalid_input' },
+        { value: { __typename: 'InvalidStepError', invalidStepKey: 'x' }, kind: 'invalid_input' },
+        {
+          value: {
+            __typename: 'PipelineNotFoundError',
+            message: 'gone',
+            pipelineName: F.recoveredFailure.job,
+            repositoryName: '__repository__',
+            repositoryLocationName: 'ml_platform',
+          },
+          kind: 'not_found',
+        },
+        {
+          value: {
+            __typename: 'PythonError',
+            message: 'dagster._core.errors.DagsterInvariantViolationError: boom\n',
+            className: 'DagsterInvariantViolationError',
+            stack: [],
+            cause: null,
+            causes: [],
+          },
+          kind: 'upstream_error',
+        },
+      ];
+      for (const [i, c] of cases.entries()) {
+        own.faults.push({ kind: 'result', field: 'launchRunReexecution', value: c.value, times: 1 });
+        const error = await rejection(
+          a.rerunFailed(F.recoveredFailure.job, failed.run_id, { requestId: `r-fault-${i}` }),
+        );
+        assert.equal(error.kind, c.kind, `${c.value.__typename}: ${error.message}`);
+        assert.match(error.message, new RegExp(F.recoveredFailure.job), error.message);
+      }
+      const viewerWorld = await startDagsterEmulator({
+        world: createDagsterDemoWorld({ now: NOW }),
+        cloudTokens: [CLOUD_TOKEN],
+        readOnlyTokens: ['viewer-token-0123456789'],
+      });
+      extra.push(viewerWorld);
+      const viewer = newAdapter(viewerWorld.url, { kind: 'token', token: 'viewer-token-0123456789' });
+      const parent = viewerWorld.world.latestRun(F.latestFailure.job);
+      assert.ok(parent);
+      const unauthorized = await rejection(
+        viewer.rerunFailed(F.latestFailure.job, parent.run_id, { requestId: 'r-viewer' }),
+      );
+      assert.equal(unauthorized.kind, 'auth');
+      const cancelDenied = await rejection(
+        viewer.cancelRun(F.runningNow.job, viewerWorld.world.latestRun(F.runningNow.job)?.run_id ?? ''),
+      );
+      assert.equal(cancelDenied.kind, 'auth');
+    });
+
+    it('terminates a running run (CANCELING) and a queued one (CANCELED); a finished one is refused', async () => {
+      assert.equal(a.capabilities.cancel, true);
+      const running = own.world.latestRun(F.runningNow.job);
+      assert.ok(running);
+      const cancelling = await a.cancelRun(F.runningNow.job, running.run_id);
+      assert.equal(cancelling.run_id, running.run_id);
+      assert.equal(cancelling.native_status, 'CANCELING');
+      assert.deepEqual(ops('MonitorTerminateRun')[0]?.variables, {
+        runId: running.run_id,
+        terminatePolicy: 'SAFE_TERMINATE',
+      });
+      // Already being terminated: returned as it is, nothing sent.
+      const again = await a.cancelRun(F.runningNow.job, running.run_id);
+      assert.equal(again.native_status, 'CANCELING');
+      assert.equal(ops('MonitorTerminateRun').length, 1);
+
+      const queued = await a.triggerRun(F.healthy.job, { conf: {}, runId: 'to-cancel-1' });
+      assert.equal(queued.native_status, 'QUEUED');
+      const cancelled = await a.cancelRun(F.healthy.job, queued.run_id);
+      assert.equal(cancelled.native_status, 'CANCELED');
+      assert.equal(cancelled.status, 'cancelled');
+      assert.ok(cancelled.finished_at);
+      const refused = await rejection(a.cancelRun(F.healthy.job, queued.run_id));
+      assert.equal(refused.kind, 'refused');
+      assert.equal(ops('MonitorTerminateRun').length, 2, 'nothing sent for a finished run');
+      const missing = await rejection(a.cancelRun(F.healthy.job, '00000000-0000-4000-8000-000000000000'));
+      assert.equal(missing.kind, 'not_found');
+    });
+
+    it('maps every member of TerminateRunResult', async () => {
+      const victim = await a.triggerRun(F.healthy.job, { conf: {}, runId: 'to-cancel-2' });
+      const cases: { value: Record<string, unknown> & { __typename: string }; kind: string }[] = [
+        { value: { __typename: 'TerminateRunFailure', message: 'Unable to terminate run' }, kind: 'refused' },
+        {
+          value: { __typename: 'RunNotFoundError', runId: victim.run_id, message: 'gone' },
+          kind: 'not_found',
+        },
+        { value: { __typename: 'UnauthorizedError', message: 'no permission' }, kind: 'auth' },
+        {
+          value: {
+            __typename: 'PythonError',
+            message: 'Unable to terminate run',
+            className: null,
+            stack: [],
+            cause: null,
+            causes: [],
+          },
+          kind: 'upstream_error',
+        },
+      ];
+      for (const c of cases) {
+        own.faults.push({ kind: 'result', field: 'terminateRun', value: c.value, times: 1 });
+        const error = await rejection(a.cancelRun(F.healthy.job, victim.run_id));
+        assert.equal(error.kind, c.kind, `${c.value.__typename}: ${error.message}`);
+      }
+      // Still queued: each refusal left it alone, and a real termination works.
+      assert.equal((await a.cancelRun(F.healthy.job, victim.run_id)).native_status, 'CANCELED');
+    });
+  });
+
   describe('Dagster+ and hostile servers', () => {
     it('sends the Dagster+ API token header; a missing or wrong token is an auth error that never shows it', async () => {
       const cloud = await startDagsterEmulator({

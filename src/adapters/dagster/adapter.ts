@@ -5,6 +5,7 @@ import type {
   LogRequest,
   OrchestratorAdapter,
   PipelineQuery,
+  RerunRequest,
   RunList,
   RunQuery,
   TriggerRequest,
@@ -18,9 +19,11 @@ import { DagsterClient, DagsterQueryRejected, type DagsterClientOptions } from '
 import {
   CAPTURED_LOGS,
   LAUNCH_RUN,
+  LAUNCH_RUN_REEXECUTION,
   RUN,
   RUN_EVENTS,
   RUNS,
+  TERMINATE_RUN,
   WORKSPACE,
   WORKSPACE_WITHOUT_OWNERS,
 } from './documents.js';
@@ -46,9 +49,11 @@ import {
 import {
   CapturedLogsDataSchema,
   LaunchRunDataSchema,
+  LaunchRunReexecutionDataSchema,
   RunDataSchema,
   RunEventsDataSchema,
   RunsDataSchema,
+  TerminateRunDataSchema,
   WorkspaceDataSchema,
   type DagsterEvent,
   type DagsterJob,
@@ -81,11 +86,23 @@ export interface DagsterAdapterOptions extends DagsterClientOptions {
 /** Tags the adapter puts on the runs it launches. */
 export const REQUEST_TAG = 'pipeline-monitor/request';
 export const NOTE_TAG = 'pipeline-monitor/note';
+/** The tag Dagster puts on a re-execution: the run it re-executes. */
+const PARENT_RUN_TAG = 'dagster/parent_run_id';
+/** Native statuses of a run that has finished: nothing left to terminate. */
+const FINISHED_STATUSES = new Set(['SUCCESS', 'FAILURE', 'CANCELED']);
 
 const FIND_JOBS_HINT = 'use list_all_pipelines to find ids';
 const FIND_RUNS_HINT = 'use the pipeline run history to find run ids';
 const MAX_LOG_BYTES = 16 * 1024 * 1024;
 const NOTE_MAX = 1000;
+
+/** How a launch error names what was attempted (a launch, or a re-execution). */
+interface LaunchAction {
+  verb: string;
+  doing: string;
+  noun: string;
+}
+const LAUNCH_ACTION: LaunchAction = { verb: 'launch job', doing: 'launching job', noun: 'the launch of job' };
 
 interface WorkspaceJob {
   id: string;
@@ -120,7 +137,13 @@ interface RunsFilter {
 export class DagsterAdapter implements OrchestratorAdapter {
   readonly name: string;
   readonly type = 'dagster' as const;
-  readonly capabilities: AdapterCapabilities = { crossPipelineRunQuery: true, taskLogs: true, trigger: true };
+  readonly capabilities: AdapterCapabilities = {
+    crossPipelineRunQuery: true,
+    taskLogs: true,
+    trigger: true,
+    rerunFailed: true,
+    cancel: true,
+  };
   private readonly client: DagsterClient;
   private readonly ctx: MappingContext;
   private readonly pageSize: number;
@@ -418,11 +441,7 @@ export class DagsterAdapter implements OrchestratorAdapter {
     const tag = requestId ?? randomUUID();
     if (requestId !== undefined) {
       // Idempotency: a run launched for the same request id is returned instead of launching another.
-      const existing = await this.collectRuns(
-        { ...this.jobFilter(entry.address), tags: [{ key: REQUEST_TAG, value: requestId }] },
-        { limit: 1, withSteps: false, accept: (r) => originMatches(r, entry.address) },
-      );
-      const run = existing.runs[0];
+      const run = await this.requestedRun(entry.address, requestId);
       if (run) return toPipelineRun(this.ctx, entry.id, run);
     }
     const tags: DagsterTag[] = [{ key: REQUEST_TAG, value: tag }];
@@ -447,7 +466,117 @@ export class DagsterAdapter implements OrchestratorAdapter {
     if (result.__typename === 'LaunchRunSuccess' && result.run) {
       return toPipelineRun(this.ctx, entry.id, result.run);
     }
-    throw this.launchError(entry, result);
+    throw this.launchError(entry.id, result, LAUNCH_ACTION);
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Re-run and cancel
+
+  /**
+   * Re-executes a failed run from failure (`launchRunReexecution`, strategy FROM_FAILURE): Dagster creates a
+   * new run of the same job, linked to the failed one, that runs the failed steps and those after them. The
+   * new run carries the request id as a tag: a repeated request returns the run it created instead of
+   * launching another. Only a run whose status is FAILURE is re-executed. Never retried.
+   */
+  async rerunFailed(pipelineId: string, runId: string, request: RerunRequest): Promise<PipelineRun> {
+    const id = assertSafeId(pipelineId, 'pipeline_id');
+    const rid = assertSafeId(runId, 'run_id');
+    const requestId = assertSafeId(request.requestId, 'request_id');
+    const parent = await this.fetchRun(id, rid);
+    if (parent.status !== 'FAILURE') {
+      const active = !FINISHED_STATUSES.has(parent.status);
+      throw new MonitorError(
+        'refused',
+        `${this.name}: run ${rid} of ${id} is ${parent.status}, not FAILURE: there is nothing to re-execute from failure.`,
+        {
+          orchestrator: this.name,
+          hint: active
+            ? 'the run is still active: wait for it to finish'
+            : 'only a failed run can be re-executed from failure; trigger a new run instead',
+        },
+      );
+    }
+    const address = runAddress(parent);
+    const existing = await this.requestedRun(address, requestId);
+    if (existing) {
+      const parentTag = existing.tags.find((t) => t.key === PARENT_RUN_TAG)?.value;
+      if (parentTag !== rid) {
+        throw new MonitorError(
+          'invalid_input',
+          `${this.name}: request id ${requestId} was already used for run ${existing.runId}${parentTag ? `, a re-execution of run ${parentTag}` : ''}, not for a re-execution of run ${rid}.`,
+          { orchestrator: this.name, hint: 'use a new request id for a different request' },
+        );
+      }
+      return toPipelineRun(this.ctx, id, existing);
+    }
+    const note =
+      request.note?.trim() || `Re-execution from failure requested through pipeline-monitor (${requestId})`;
+    const data = await this.client.execute(
+      LAUNCH_RUN_REEXECUTION,
+      {
+        reexecutionParams: {
+          parentRunId: rid,
+          strategy: 'FROM_FAILURE',
+          extraTags: [
+            { key: REQUEST_TAG, value: requestId },
+            { key: NOTE_TAG, value: note.slice(0, NOTE_MAX) },
+          ],
+        },
+      },
+      LaunchRunReexecutionDataSchema,
+    );
+    const result = data.launchRunReexecution;
+    if (result.__typename === 'LaunchRunSuccess' && result.run) {
+      return toPipelineRun(this.ctx, id, result.run);
+    }
+    throw this.launchError(id, result, {
+      verb: `re-execute run ${rid} of job`,
+      doing: `re-executing run ${rid} of job`,
+      noun: `the re-execution of run ${rid} of job`,
+    });
+  }
+
+  /**
+   * Terminates a queued or running run (`terminateRun`, policy SAFE_TERMINATE): a queued run becomes
+   * CANCELED, a started one CANCELING until its process stops. A run already CANCELING is returned as it is;
+   * a finished one is refused. Never retried.
+   */
+  async cancelRun(pipelineId: string, runId: string): Promise<PipelineRun> {
+    const id = assertSafeId(pipelineId, 'pipeline_id');
+    const rid = assertSafeId(runId, 'run_id');
+    const native = await this.fetchRun(id, rid);
+    if (native.status === 'CANCELING') return toPipelineRun(this.ctx, id, native);
+    if (FINISHED_STATUSES.has(native.status)) {
+      throw new MonitorError(
+        'refused',
+        `${this.name}: run ${rid} of ${id} has already finished (${native.status}): there is nothing to terminate.`,
+        { orchestrator: this.name, hint: 'only a queued or running run can be terminated' },
+      );
+    }
+    const data = await this.client.execute(
+      TERMINATE_RUN,
+      { runId: rid, terminatePolicy: 'SAFE_TERMINATE' },
+      TerminateRunDataSchema,
+    );
+    const result = data.terminateRun;
+    switch (result.__typename) {
+      case 'TerminateRunSuccess':
+        return result.run ? toPipelineRun(this.ctx, id, result.run) : this.getRun(id, rid);
+      case 'TerminateRunFailure': {
+        const message = this.client.clean(result.message ?? '');
+        throw new MonitorError(
+          'refused',
+          `${this.name}: Dagster could not terminate run ${rid} of ${id}${message ? `: ${message}` : ''}.`,
+          { orchestrator: this.name, hint: 'look at the run’s current status before trying again' },
+        );
+      }
+      default:
+        throw this.client.unionError(
+          { ...result, message: result.message ?? null },
+          `terminating run ${rid}`,
+          { message: `run ${rid} not found.`, hint: FIND_RUNS_HINT },
+        );
+    }
   }
 
   async close(): Promise<void> {
@@ -456,6 +585,15 @@ export class DagsterAdapter implements OrchestratorAdapter {
 
   // -------------------------------------------------------------------------------------------------------
   // Internals
+
+  /** The newest run of the job tagged with this request id (runs launched or re-executed for it), if any. */
+  private async requestedRun(address: JobAddress, requestId: string): Promise<DagsterRun | undefined> {
+    const existing = await this.collectRuns(
+      { ...this.jobFilter(address), tags: [{ key: REQUEST_TAG, value: requestId }] },
+      { limit: 1, withSteps: false, accept: (r) => originMatches(r, address) },
+    );
+    return existing.runs[0];
+  }
 
   /** The workspace, with job details and/or each job's newest run. Falls back when `Job.owners` is unknown. */
   private async workspace(withDetails: boolean, withLatestRun: boolean): Promise<Workspace> {
@@ -729,8 +867,9 @@ export class DagsterAdapter implements OrchestratorAdapter {
     return { bySteps, run };
   }
 
+  /** A MonitorError for an unsuccessful `LaunchRunResult` (or `LaunchRunReexecutionResult`) member. */
   private launchError(
-    entry: WorkspaceJob,
+    job: string,
     result: {
       __typename: string;
       message?: string | null | undefined;
@@ -739,8 +878,8 @@ export class DagsterAdapter implements OrchestratorAdapter {
       invalidOutputName?: string | null | undefined;
       stepKey?: string | null | undefined;
     },
+    action: LaunchAction,
   ): MonitorError {
-    const job = entry.id;
     const options = { orchestrator: this.name };
     const message = this.client.clean(result.message ?? '');
     switch (result.__typename) {
@@ -764,19 +903,19 @@ export class DagsterAdapter implements OrchestratorAdapter {
       case 'RunConflict':
         return new MonitorError(
           'refused',
-          `${this.name}: Dagster refused to launch job ${job} (run conflict)${message ? `: ${message}` : ''}.`,
+          `${this.name}: Dagster refused to ${action.verb} ${job} (run conflict)${message ? `: ${message}` : ''}.`,
           { ...options, hint: 'look at the job’s existing runs before trying again' },
         );
       case 'UnauthorizedError':
         return new MonitorError(
           'auth',
-          `${this.name}: Dagster refused to launch job ${job}${message ? `: ${message}` : ''}.`,
+          `${this.name}: Dagster refused to ${action.verb} ${job}${message ? `: ${message}` : ''}.`,
           { ...options, hint: `the token configured for ${this.name} lacks the permission to launch runs` },
         );
       case 'PythonError':
         return this.client.unionError(
           { ...result, message: result.message ?? 'error' },
-          `launching job ${job}`,
+          `${action.doing} ${job}`,
         );
       case 'InvalidStepError':
       case 'InvalidOutputError':
@@ -792,18 +931,27 @@ export class DagsterAdapter implements OrchestratorAdapter {
             : '');
         return new MonitorError(
           'invalid_input',
-          `${this.name}: Dagster rejected the launch of job ${job} (${result.__typename})${detail ? `: ${this.client.clean(detail)}` : ''}.`,
+          `${this.name}: Dagster rejected ${action.noun} ${job} (${result.__typename})${detail ? `: ${this.client.clean(detail)}` : ''}.`,
           options,
         );
       }
       default:
         return new MonitorError(
           'upstream_error',
-          `${this.name}: Dagster answered ${this.client.clean(result.__typename, 80)} to the launch of job ${job}${message ? `: ${message}` : ''}.`,
+          `${this.name}: Dagster answered ${this.client.clean(result.__typename, 80)} to ${action.noun} ${job}${message ? `: ${message}` : ''}.`,
           options,
         );
     }
   }
+}
+
+/** The job a run belongs to, with the code location it ran in when the server says. */
+function runAddress(run: DagsterRun): JobAddress {
+  return {
+    job: run.jobName,
+    repository: run.repositoryOrigin?.repositoryName ?? '',
+    location: run.repositoryOrigin?.repositoryLocationName ?? '',
+  };
 }
 
 /** Runs carry the code location they ran in; a run without one is taken to match. */

@@ -307,6 +307,78 @@ export const LAUNCH_RUN = document(
   [RUN_FIELDS, PYTHON_ERROR_FIELDS],
 );
 
+/**
+ * Re-executes a run (a new run linked to it by `parentRunId`/`rootRunId`); every outcome of
+ * `LaunchRunReexecutionResult` is selected.
+ */
+export const LAUNCH_RUN_REEXECUTION = document(
+  'mutation',
+  'MonitorLaunchRunReexecution',
+  `($reexecutionParams: ReexecutionParams!) {
+  launchRunReexecution(reexecutionParams: $reexecutionParams) {
+    __typename
+    ... on LaunchRunSuccess {
+      run {
+        ...MonitorRunFields
+      }
+    }
+    ... on RunConfigValidationInvalid {
+      pipelineName
+      errors {
+        __typename
+        message
+        path
+        reason
+      }
+    }
+    ... on InvalidStepError {
+      invalidStepKey
+    }
+    ... on InvalidOutputError {
+      stepKey
+      invalidOutputName
+    }
+    ... on PythonError {
+      ...MonitorPythonError
+    }
+    ... on Error {
+      message
+    }
+  }
+}`,
+  [RUN_FIELDS, PYTHON_ERROR_FIELDS],
+);
+
+/** Terminates a run; every outcome of `TerminateRunResult` is selected. */
+export const TERMINATE_RUN = document(
+  'mutation',
+  'MonitorTerminateRun',
+  `($runId: String!, $terminatePolicy: TerminateRunPolicy) {
+  terminateRun(runId: $runId, terminatePolicy: $terminatePolicy) {
+    __typename
+    ... on TerminateRunSuccess {
+      run {
+        ...MonitorRunFields
+      }
+    }
+    ... on TerminateRunFailure {
+      message
+    }
+    ... on RunNotFoundError {
+      runId
+      message
+    }
+    ... on UnauthorizedError {
+      message
+    }
+    ... on PythonError {
+      ...MonitorPythonError
+    }
+  }
+}`,
+  [RUN_FIELDS, PYTHON_ERROR_FIELDS],
+);
+
 /** Every document the adapter can send, for schema checks. */
 export const DAGSTER_DOCUMENTS: readonly DagsterDocument[] = [
   WORKSPACE,
@@ -316,4 +388,6 @@ export const DAGSTER_DOCUMENTS: readonly DagsterDocument[] = [
   RUN_EVENTS,
   CAPTURED_LOGS,
   LAUNCH_RUN,
+  LAUNCH_RUN_REEXECUTION,
+  TERMINATE_RUN,
 ];

@@ -180,6 +180,23 @@ export const LaunchRunDataSchema = z.object({
   }),
 });
 
+export const LaunchRunReexecutionDataSchema = z.object({
+  launchRunReexecution: LaunchRunDataSchema.shape.launchRun,
+});
+
+export const TerminateRunDataSchema = z.object({
+  terminateRun: z.looseObject({
+    __typename: z.string(),
+    // Dagster's own client test mocks answer TerminateRunSuccess with `run: null`.
+    run: RunSchema.nullish(),
+    message: nullableString,
+    runId: nullableString,
+    className: nullableString,
+    stack: z.array(z.string()).nullish(),
+    cause: PythonErrorSchema.nullish(),
+  }),
+});
+
 /** The GraphQL response envelope. */
 export const GraphQLErrorSchema = z.looseObject({
   message: z.string(),

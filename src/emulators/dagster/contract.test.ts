@@ -7,9 +7,11 @@ import {
   CAPTURED_LOGS,
   DAGSTER_DOCUMENTS,
   LAUNCH_RUN,
+  LAUNCH_RUN_REEXECUTION,
   RUN,
   RUN_EVENTS,
   RUNS,
+  TERMINATE_RUN,
   WORKSPACE,
   WORKSPACE_WITHOUT_OWNERS,
   type DagsterDocument,
@@ -231,6 +233,121 @@ describe('Dagster emulator: answers match the official Dagster GraphQL schema', 
     ]) {
       emulator.faults.push({ kind: 'result', field: 'launchRun', value, times: 1 });
       await check(t, LAUNCH_RUN, { executionParams: { selector } });
+    }
+  });
+
+  it('re-execution: from failure (linked to its parent), refused parents, and the error members', async (t) => {
+    const reexecutionParams = {
+      parentRunId: failedRun,
+      strategy: 'FROM_FAILURE',
+      extraTags: [
+        { key: 'pipeline-monitor/request', value: 'contract-rerun-1' },
+        { key: 'pipeline-monitor/note', value: 'contract' },
+      ],
+    };
+    const ok = await check(t, LAUNCH_RUN_REEXECUTION, { reexecutionParams });
+    const success = ok.launchRunReexecution as {
+      __typename: string;
+      run: { runId: string; status: string; tags: { key: string; value: string }[] };
+    };
+    assert.equal(success.__typename, 'LaunchRunSuccess');
+    assert.notEqual(success.run.runId, failedRun);
+    assert.ok(['QUEUED', 'STARTING'].includes(success.run.status), success.run.status);
+    const tags = new Map(success.run.tags.map((tag) => [tag.key, tag.value]));
+    assert.equal(tags.get('dagster/parent_run_id'), failedRun);
+    assert.equal(tags.get('dagster/root_run_id'), failedRun);
+    assert.equal(tags.get('pipeline-monitor/request'), 'contract-rerun-1');
+    const child = emulator.world.runs.find((r) => r.run_id === success.run.runId);
+    assert.ok(child);
+    assert.equal(child.dag_id, F.latestFailure.job);
+    // Not failed, and unknown parents: Dagster raises, which GraphQL answers as a PythonError.
+    for (const parentRunId of [runningRun, '00000000-0000-4000-8000-000000000000']) {
+      const refused = await check(t, LAUNCH_RUN_REEXECUTION, {
+        reexecutionParams: { ...reexecutionParams, parentRunId },
+      });
+      assert.equal((refused.launchRunReexecution as { __typename: string }).__typename, 'PythonError');
+    }
+    for (const value of [
+      { __typename: 'UnauthorizedError', message: 'no permission' },
+      { __typename: 'RunConflict', message: 'conflict' },
+      { __typename: 'InvalidSubsetError', message: 'bad subset' },
+      { __typename: 'InvalidStepError', invalidStepKey: 'x' },
+      { __typename: 'InvalidOutputError', stepKey: 'x', invalidOutputName: 'result' },
+      { __typename: 'PresetNotFoundError', message: 'no preset', preset: 'p' },
+      { __typename: 'ConflictingExecutionParamsError', message: 'conflicting' },
+      { __typename: 'NoModeProvidedError', message: 'no mode', pipelineName: F.latestFailure.job },
+      {
+        __typename: 'PipelineNotFoundError',
+        message: 'gone',
+        pipelineName: F.latestFailure.job,
+        repositoryName: '__repository__',
+        repositoryLocationName: 'analytics',
+      },
+      {
+        __typename: 'PythonError',
+        message: 'boom',
+        className: null,
+        stack: [],
+        cause: null,
+        causes: [],
+      },
+    ]) {
+      emulator.faults.push({ kind: 'result', field: 'launchRunReexecution', value, times: 1 });
+      await check(t, LAUNCH_RUN_REEXECUTION, { reexecutionParams });
+    }
+  });
+
+  it('terminate: a queued run (CANCELED), a started run (CANCELING), a finished run, an unknown run', async (t) => {
+    const status = (data: Record<string, unknown>) => {
+      const result = data.terminateRun as { __typename: string; run?: { status: string } };
+      return `${result.__typename}${result.run ? ` ${result.run.status}` : ''}`;
+    };
+    const selector = {
+      repositoryLocationName: 'ml_platform',
+      repositoryName: '__repository__',
+      jobName: 'churn_scoring_job',
+    };
+    const launched = await check(t, LAUNCH_RUN, { executionParams: { selector } });
+    const queued = (launched.launchRun as { run: { runId: string } }).run.runId;
+    assert.equal(
+      status(await check(t, TERMINATE_RUN, { runId: queued, terminatePolicy: 'SAFE_TERMINATE' })),
+      'TerminateRunSuccess CANCELED',
+    );
+    assert.equal(
+      status(await check(t, TERMINATE_RUN, { runId: runningRun, terminatePolicy: null })),
+      'TerminateRunSuccess CANCELING',
+    );
+    assert.equal(
+      status(await check(t, TERMINATE_RUN, { runId: runningRun, terminatePolicy: 'SAFE_TERMINATE' })),
+      'TerminateRunFailure',
+    );
+    assert.equal(
+      status(
+        await check(t, TERMINATE_RUN, { runId: runningRun, terminatePolicy: 'MARK_AS_CANCELED_IMMEDIATELY' }),
+      ),
+      'TerminateRunSuccess CANCELED',
+    );
+    assert.equal(
+      status(await check(t, TERMINATE_RUN, { runId: failedRun, terminatePolicy: 'SAFE_TERMINATE' })),
+      'TerminateRunFailure',
+    );
+    assert.equal(
+      status(await check(t, TERMINATE_RUN, { runId: '00000000-0000-4000-8000-000000000000' })),
+      'RunNotFoundError',
+    );
+    for (const value of [
+      { __typename: 'UnauthorizedError', message: 'no permission' },
+      {
+        __typename: 'PythonError',
+        message: 'Unable to terminate run',
+        className: null,
+        stack: [],
+        cause: null,
+        causes: [],
+      },
+    ]) {
+      emulator.faults.push({ kind: 'result', field: 'terminateRun', value, times: 1 });
+      await check(t, TERMINATE_RUN, { runId: queued, terminatePolicy: 'SAFE_TERMINATE' });
     }
   });
 

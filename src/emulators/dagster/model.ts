@@ -76,7 +76,19 @@ export interface LocationView {
 export interface LaunchedRunInfo {
   tags: Tag[];
   runConfig: unknown;
+  /** Set on a re-execution: the run it re-executes and the first run of that chain (Dagster ids). */
+  parentRunId?: string;
+  rootRunId?: string;
 }
+
+/** How a run is terminated (Dagster's `TerminateRunPolicy`). */
+export type TerminatePolicy = 'SAFE_TERMINATE' | 'MARK_AS_CANCELED_IMMEDIATELY';
+
+/** The outcome of a termination: the run moved on, or why it could not be. */
+export type TerminateOutcome = { ok: true } | { ok: false; message: string };
+
+/** Statuses a run can still be terminated from (Dagster's `CANCELABLE_RUN_STATUSES` plus its queue). */
+const TERMINABLE: readonly DagsterRunStatus[] = ['QUEUED', 'NOT_STARTED', 'STARTING', 'STARTED'];
 
 export class DagsterModel {
   readonly world: World;
@@ -86,6 +98,8 @@ export class DagsterModel {
   private runIndex = new Map<string, WorldRun>();
   private indexedRuns = 0;
   private readonly dagsterIds = new WeakMap<WorldRun, string>();
+  /** Runs terminated through the emulator: the world has no cancelled state, Dagster does. */
+  private readonly terminated = new WeakMap<WorldRun, { status: DagsterRunStatus; at: number }>();
 
   constructor(world: World, placement: (dag: WorldDag) => JobPlacement = defaultPlacement) {
     this.world = world;
@@ -189,6 +203,8 @@ export class DagsterModel {
   }
 
   status(run: WorldRun): DagsterRunStatus {
+    const terminated = this.terminated.get(run);
+    if (terminated) return terminated.status;
     switch (run.state) {
       case 'queued':
         return 'QUEUED';
@@ -230,6 +246,70 @@ export class DagsterModel {
     const launched = this.launched.get(run.run_id);
     if (launched) tags.push(...launched.tags);
     return tags;
+  }
+
+  /** When a run terminated through the emulator ended (CANCELED), in ms; null otherwise. */
+  canceledAt(run: WorldRun): number | null {
+    const terminated = this.terminated.get(run);
+    return terminated?.status === 'CANCELED' ? terminated.at : null;
+  }
+
+  /** The run a re-execution re-executes and the root of its chain; nulls for any other run. */
+  lineage(run: WorldRun): { parentRunId: string | null; rootRunId: string | null } {
+    const info = this.launched.get(run.run_id);
+    return { parentRunId: info?.parentRunId ?? null, rootRunId: info?.rootRunId ?? null };
+  }
+
+  /**
+   * A re-execution of a run as Dagster creates it: a new run of the same job and config, queued, linked to
+   * its parent and root (`parentRunId`, `rootRunId` and the `dagster/parent_run_id` and `dagster/root_run_id`
+   * tags), with the parent's launch tags (unless `useParentRunTags` is false) overlaid by `extraTags`.
+   */
+  reexecute(
+    parent: WorldRun,
+    options: { extraTags: Tag[]; useParentRunTags: boolean; fromFailure: boolean },
+  ): WorldRun {
+    const dag = this.world.dag(parent.dag_id);
+    if (!dag) throw new Error(`unknown dag ${parent.dag_id}`);
+    const parentRunId = this.runId(parent);
+    const rootRunId = this.lineage(parent).rootRunId ?? parentRunId;
+    const tags = new Map<string, string>();
+    if (options.useParentRunTags) {
+      for (const t of this.launched.get(parent.run_id)?.tags ?? [])
+        if (!t.key.startsWith('dagster/')) tags.set(t.key, t.value);
+    }
+    for (const t of options.extraTags) tags.set(t.key, t.value);
+    tags.set('dagster/parent_run_id', parentRunId);
+    tags.set('dagster/root_run_id', rootRunId);
+    if (options.fromFailure) tags.set('dagster/is_resume_retry', 'true');
+    const run = this.launch(
+      dag,
+      [...tags].map(([key, value]) => ({ key, value })),
+      this.runConfig(parent),
+    );
+    const info = this.launched.get(run.run_id);
+    if (info) Object.assign(info, { parentRunId, rootRunId });
+    return run;
+  }
+
+  /**
+   * Terminates a run: a queued one is dequeued (CANCELED), a started one is asked to stop (CANCELING) or,
+   * with MARK_AS_CANCELED_IMMEDIATELY, marked CANCELED. A finished run cannot be terminated.
+   */
+  terminate(run: WorldRun, policy: TerminatePolicy): TerminateOutcome {
+    const status = this.status(run);
+    const immediately = policy === 'MARK_AS_CANCELED_IMMEDIATELY';
+    if (!TERMINABLE.includes(status) && !(immediately && status === 'CANCELING')) {
+      return {
+        ok: false,
+        message: `Run ${this.runId(run)} could not be terminated due to having status ${status}.`,
+      };
+    }
+    const now = this.world.now();
+    const queued = status === 'QUEUED' || status === 'NOT_STARTED';
+    this.terminated.set(run, { status: immediately || queued ? 'CANCELED' : 'CANCELING', at: now });
+    this.world.updateRun(run, { updated_at: now });
+    return { ok: true };
   }
 
   runConfig(run: WorldRun): unknown {

@@ -18,6 +18,7 @@ import {
   type LocationView,
   type RepositoryView,
   type Tag,
+  type TerminatePolicy,
 } from './model.js';
 import type { DagsterSchemaVariant } from './schema.js';
 
@@ -87,6 +88,10 @@ export function rootValue(): Record<string, unknown> {
       root('capturedLogs', ctx, args, (a) => capturedLogs(ctx, a)),
     launchRun: (args: { executionParams: ExecutionParams }, ctx: ResolverContext) =>
       root('launchRun', ctx, args, (a) => launchRun(ctx, a.executionParams)),
+    launchRunReexecution: (args: ReexecutionArgs, ctx: ResolverContext) =>
+      root('launchRunReexecution', ctx, args, (a) => launchRunReexecution(ctx, a)),
+    terminateRun: (args: TerminateArgs, ctx: ResolverContext) =>
+      root('terminateRun', ctx, args, (a) => terminateRun(ctx, a)),
   };
 }
 
@@ -328,12 +333,11 @@ export function runObject(ctx: ResolverContext, run: WorldRun): Obj {
     runConfigYaml: () => JSON.stringify(ctx.model.runConfig(run) ?? {}),
     mode: 'default',
     tags: ctx.model.tags(run).map((t) => ({ __typename: 'PipelineTag', ...t })),
-    rootRunId: null,
-    parentRunId: null,
+    ...ctx.model.lineage(run),
     canTerminate: ACTIVE.includes(status),
     creationTime: creationTime(run),
     startTime: seconds(run.start_date),
-    endTime: seconds(run.end_date),
+    endTime: seconds(ctx.model.canceledAt(run) ?? run.end_date),
     updateTime: run.updated_at / 1000,
   };
 }
@@ -462,13 +466,29 @@ interface ExecutionParams {
   executionMetadata?: { tags?: { key: string; value: string }[] | null } | null;
 }
 
+function unauthorized(what: string): Obj {
+  return {
+    __typename: 'UnauthorizedError',
+    message: `Authorization failed: this token does not have permission to ${what} in this deployment.`,
+  };
+}
+
+/** What Dagster answers when the resolver raised (a check or invariant failing): a PythonError. */
+function pythonError(className: string, message: string): Obj {
+  return {
+    __typename: 'PythonError',
+    message: `dagster._check.${className}: ${message}\n`,
+    className,
+    stack: [
+      '  File "/usr/local/lib/python3.11/site-packages/dagster_graphql/implementation/utils.py", line 130, in _fn\n    return fn(*args, **kwargs)\n',
+    ],
+    cause: null,
+    causes: [],
+  };
+}
+
 function launchRun(ctx: ResolverContext, params: ExecutionParams): Obj {
-  if (ctx.readOnly) {
-    return {
-      __typename: 'UnauthorizedError',
-      message: 'Authorization failed: this token does not have permission to launch runs in this deployment.',
-    };
-  }
+  if (ctx.readOnly) return unauthorized('launch runs');
   const { repositoryLocationName: location, repositoryName: repository } = params.selector;
   const name = params.selector.jobName ?? params.selector.pipelineName ?? '';
   const job = ctx.model.findJob(location, repository, name);
@@ -515,4 +535,82 @@ function launchRun(ctx: ResolverContext, params: ExecutionParams): Obj {
 
 function configInvalid(job: string, errors: Obj[]): Obj {
   return { __typename: 'RunConfigValidationInvalid', pipelineName: job, errors };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Re-executing and terminating
+
+interface ReexecutionArgs {
+  executionParams?: ExecutionParams | null;
+  reexecutionParams?: {
+    parentRunId: string;
+    strategy: 'FROM_FAILURE' | 'FROM_ASSET_FAILURE' | 'ALL_STEPS';
+    extraTags?: { key: string; value: string }[] | null;
+    useParentRunTags?: boolean | null;
+  } | null;
+}
+
+/**
+ * `launchRunReexecution` with `reexecutionParams` (the form the UI and the monitor send): a new run of the
+ * parent's job, linked to it. FROM_FAILURE needs a failed parent, as in Dagster (which raises otherwise).
+ */
+function launchRunReexecution(ctx: ResolverContext, args: ReexecutionArgs): Obj {
+  if (ctx.readOnly) return unauthorized('launch runs');
+  const params = args.reexecutionParams;
+  if (!params) {
+    return pythonError(
+      'CheckError',
+      'Invariant failed. Description: Must only provide one of either executionParams or reexecutionParams',
+    );
+  }
+  const parent = ctx.model.run(params.parentRunId);
+  if (!parent) {
+    return pythonError(
+      'CheckError',
+      `Invariant failed. Description: Could not find parent run with id: ${params.parentRunId}`,
+    );
+  }
+  const p = ctx.model.runPlacement(parent);
+  const job = ctx.model.findJob(p.location, p.repository, p.job);
+  if (!job?.dag) {
+    return {
+      __typename: 'PipelineNotFoundError',
+      message: `Could not find Pipeline ${p.location}.${p.repository}.${p.job}`,
+      pipelineName: p.job,
+      repositoryName: p.repository,
+      repositoryLocationName: p.location,
+    };
+  }
+  const status = ctx.model.status(parent);
+  const fromFailure = params.strategy === 'FROM_FAILURE' || params.strategy === 'FROM_ASSET_FAILURE';
+  if (fromFailure && status !== 'FAILURE') {
+    return pythonError(
+      'DagsterInvariantViolationError',
+      `Cannot reexecute from failure a run that is not failed. Run ${params.parentRunId} has status ${status}.`,
+    );
+  }
+  if (ACTIVE.includes(status)) {
+    return pythonError('DagsterInvariantViolationError', `Run ${params.parentRunId} is still in progress.`);
+  }
+  const run = ctx.model.reexecute(parent, {
+    extraTags: (params.extraTags ?? []).map((t) => ({ key: t.key, value: t.value })),
+    useParentRunTags: params.useParentRunTags !== false,
+    fromFailure,
+  });
+  return { __typename: 'LaunchRunSuccess', run: runObject(ctx, run) };
+}
+
+interface TerminateArgs {
+  runId: string;
+  terminatePolicy?: TerminatePolicy | null;
+}
+
+function terminateRun(ctx: ResolverContext, args: TerminateArgs): Obj {
+  const run = ctx.model.run(args.runId);
+  if (!run) return runNotFound(args.runId);
+  if (ctx.readOnly) return unauthorized('terminate runs');
+  const outcome = ctx.model.terminate(run, args.terminatePolicy ?? 'SAFE_TERMINATE');
+  if (!outcome.ok)
+    return { __typename: 'TerminateRunFailure', run: runObject(ctx, run), message: outcome.message };
+  return { __typename: 'TerminateRunSuccess', run: runObject(ctx, run) };
 }

@@ -133,6 +133,65 @@ describe('Dagster emulator schema', () => {
     });
   }
 
+  test('re-executing and terminating runs: the mutations, their arguments and results', () => {
+    const mutation = dagsterSubsetSchema().getMutationType();
+    assert.ok(mutation);
+    const fields = mutation.getFields();
+    const reexecute = fields.launchRunReexecution;
+    assert.equal(String(reexecute?.type), 'LaunchRunReexecutionResult!');
+    assert.deepEqual(
+      reexecute?.args.map((a) => `${a.name}: ${String(a.type)}`),
+      ['executionParams: ExecutionParams', 'reexecutionParams: ReexecutionParams'],
+    );
+    const terminate = fields.terminateRun;
+    assert.equal(String(terminate?.type), 'TerminateRunResult!');
+    assert.deepEqual(
+      terminate?.args.map((a) => `${a.name}: ${String(a.type)}`),
+      ['runId: String!', 'terminatePolicy: TerminateRunPolicy'],
+    );
+    const result = dagsterSubsetSchema().getType('TerminateRunResult');
+    assert.ok(isUnionType(result));
+    assert.deepEqual(
+      result.getTypes().map((t) => t.name),
+      ['TerminateRunSuccess', 'TerminateRunFailure', 'RunNotFoundError', 'UnauthorizedError', 'PythonError'],
+    );
+    const params = dagsterSubsetSchema().getType('ReexecutionParams');
+    assert.ok(isInputObjectType(params));
+    assert.deepEqual(
+      Object.values(params.getFields()).map((f) => `${f.name}: ${String(f.type)}`),
+      [
+        'parentRunId: String!',
+        'strategy: ReexecutionStrategy!',
+        'extraTags: [ExecutionTag!]',
+        'useParentRunTags: Boolean',
+      ],
+    );
+  });
+
+  test('the re-execution result has every member of the official union', (t) => {
+    if (!specs) {
+      t.skip(specsMissingMessage());
+      return;
+    }
+    const official = buildSchema(readFileSync(join(specs, 'dagster-schema.graphql'), 'utf8'));
+    for (const name of ['LaunchRunReexecutionResult', 'TerminateRunResult']) {
+      const theirs = official.getType(name);
+      const mine = dagsterSubsetSchema().getType(name);
+      assert.ok(isUnionType(theirs) && isUnionType(mine), name);
+      assert.deepEqual(
+        mine
+          .getTypes()
+          .map((x) => x.name)
+          .sort(),
+        theirs
+          .getTypes()
+          .map((x) => x.name)
+          .sort(),
+        name,
+      );
+    }
+  });
+
   test('the older variant has no Job.owners', () => {
     const job = dagsterSubsetSchema('without-job-owners').getType('Job');
     assert.ok(isObjectType(job));

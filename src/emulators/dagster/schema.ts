@@ -3,8 +3,8 @@ import { buildSchema, type GraphQLSchema } from 'graphql';
 /**
  * The part of Dagster's GraphQL schema the emulator serves, written for it: the same type, field, argument,
  * enum and union names, types and nullability as Dagster's (a subset of the fields, members and values),
- * for everything a monitor reads: the workspace, runs, step stats, the event log, captured logs and
- * launching a run. schema.test.ts checks that it stays a subset of the official schema.
+ * for everything a monitor reads: the workspace, runs, step stats, the event log, captured logs, and
+ * launching, re-executing (from failure) and terminating a run. schema.test.ts checks that it stays a subset of the official schema.
  */
 const SDL = `
 schema {
@@ -22,6 +22,11 @@ type Query {
 
 type Mutation {
   launchRun(executionParams: ExecutionParams!): LaunchRunResult!
+  launchRunReexecution(
+    executionParams: ExecutionParams
+    reexecutionParams: ReexecutionParams
+  ): LaunchRunReexecutionResult!
+  terminateRun(runId: String!, terminatePolicy: TerminateRunPolicy): TerminateRunResult!
 }
 
 interface Error {
@@ -585,6 +590,67 @@ type ConflictingExecutionParamsError implements Error {
 type NoModeProvidedError implements Error {
   message: String!
   pipelineName: String!
+}
+
+# Re-executing a run
+
+input ReexecutionParams {
+  parentRunId: String!
+  strategy: ReexecutionStrategy!
+  extraTags: [ExecutionTag!]
+  useParentRunTags: Boolean
+}
+
+enum ReexecutionStrategy {
+  FROM_ASSET_FAILURE
+  FROM_FAILURE
+  ALL_STEPS
+}
+
+union LaunchRunReexecutionResult =
+  | LaunchRunSuccess
+  | InvalidStepError
+  | InvalidOutputError
+  | RunConfigValidationInvalid
+  | PipelineNotFoundError
+  | RunConflict
+  | UnauthorizedError
+  | PythonError
+  | InvalidSubsetError
+  | PresetNotFoundError
+  | ConflictingExecutionParamsError
+  | NoModeProvidedError
+
+# Terminating a run
+
+enum TerminateRunPolicy {
+  SAFE_TERMINATE
+  MARK_AS_CANCELED_IMMEDIATELY
+}
+
+union TerminateRunResult =
+  | TerminateRunSuccess
+  | TerminateRunFailure
+  | RunNotFoundError
+  | UnauthorizedError
+  | PythonError
+
+interface TerminatePipelineExecutionSuccess {
+  run: Run!
+}
+
+interface TerminatePipelineExecutionFailure {
+  run: Run!
+  message: String!
+}
+
+type TerminateRunSuccess implements TerminatePipelineExecutionSuccess {
+  run: Run!
+}
+
+type TerminateRunFailure implements TerminatePipelineExecutionFailure {
+  run: Run!
+  message: String!
 }
 `;
 

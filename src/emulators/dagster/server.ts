@@ -67,6 +67,8 @@ export interface RecordedRequest {
   status: number;
   /** The GraphQL operation's name, when the request named one (or its document did). */
   operationName: string | null;
+  /** The GraphQL variables the request sent, if any. */
+  variables?: unknown;
 }
 
 export interface DagsterEmulator {
@@ -81,7 +83,7 @@ export interface DagsterEmulator {
 }
 
 interface Env {
-  Variables: { operationName: string | null };
+  Variables: { operationName: string | null; variables: unknown };
 }
 
 interface GraphQLRequest {
@@ -135,6 +137,7 @@ export function createDagsterApp(
   const app = new Hono<Env>();
   app.use('*', async (c, next) => {
     c.set('operationName', null);
+    c.set('variables', undefined);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     await next();
     const url = new URL(c.req.url);
@@ -144,6 +147,7 @@ export function createDagsterApp(
       query: url.search.slice(1),
       status: c.res.status,
       operationName: c.get('operationName'),
+      ...(c.get('variables') !== undefined ? { variables: c.get('variables') } : {}),
     });
   });
 
@@ -171,6 +175,7 @@ export function createDagsterApp(
     }
     const operation = document ? getOperationAST(document, operationName) : null;
     c.set('operationName', operationName ?? operation?.name?.value ?? null);
+    c.set('variables', request.variables);
     const httpFault = takeFault(c.get('operationName'), (f) => f.kind === 'http');
     if (httpFault?.kind === 'http') {
       return c.body(httpFault.body, httpFault.status as 200, {
