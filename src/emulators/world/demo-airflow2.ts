@@ -4,7 +4,7 @@ import { cronTimesBetween, parseCron } from './cron.js';
 import { genericFailure } from './failures.js';
 import { Rng } from './random.js';
 import { DAY, HOUR, MINUTE, pythonIsoTime } from './time.js';
-import type { NewWorldRun, WorldDag, WorldError, WorldFrame } from './types.js';
+import type { NewWorldRun, TriggeredBy, WorldDag, WorldError, WorldFrame } from './types.js';
 import { World } from './world.js';
 
 /**
@@ -33,11 +33,14 @@ const SSH_BANNER = 'Error reading SSH protocol banner';
 const PG_TIMEOUT =
   'could not connect to server: Connection timed out\n\tIs the server running on host "pg-restore-scratch.internal" (10.42.7.19) and accepting\n\tTCP/IP connections on port 5432?\n';
 
+const SNOWFLAKE_AUTH =
+  '250001 (08001): Failed to connect to DB: acme.snowflakecomputing.com:443. Incorrect username or password was specified.';
+
 export const AIRFLOW2_DEMO_FACTS = {
   /** What the deployment runs (the emulator in `/api/v1` mode answers with its own 2.10.x version). */
   airflowMajor: 2,
   /** Every DAG is active and visible; none has an import error. */
-  dagCount: 10,
+  dagCount: 12,
   historyDays: 30,
   owners: ['airflow', 'data-platform', 'finance-eng', 'hr-systems', 'it-ops'],
 
@@ -123,8 +126,26 @@ export const AIRFLOW2_DEMO_FACTS = {
     'vendor_invoice_ocr',
   ],
 
-  /** DAGs with a run that failed within the last 24 h, whatever `now` is. */
-  failedInLast24h: ['sftp_partner_drop'],
+  /**
+   * One cause breaking several pipelines: the warehouse service user's password was rotated and these DAGs'
+   * Snowflake connection still has the old one. The latest run of each failed within the last 24 h (whatever
+   * `now` is, more than 6 h before it), in a different task and at a different time, with the same error;
+   * earlier runs succeeded. Both DAGs have no schedule: their source systems trigger them (daily, twice a day).
+   */
+  sharedCause: {
+    dagIds: ['payroll_journal_load', 'it_asset_inventory_load'],
+    /** Triggered through the REST API by the source systems; the failed runs ended this many hours ago. */
+    failedHoursAgo: [9.3, 13.6],
+    failedTasks: ['copy_into_payroll_journal', 'merge_asset_inventory'],
+    connectionId: 'snowflake_warehouse',
+    errorType: 'snowflake.connector.errors.DatabaseError',
+    error: SNOWFLAKE_AUTH,
+    errorFragment: 'Incorrect username or password',
+    errorClass: 'auth',
+  },
+
+  /** DAGs with a run that failed within the last 24 h, whatever `now` is (sorted). */
+  failedInLast24h: ['it_asset_inventory_load', 'payroll_journal_load', 'sftp_partner_drop'],
 } as const;
 
 const F = AIRFLOW2_DEMO_FACTS;
@@ -294,6 +315,83 @@ function scratchDatabaseTimeout(): WorldError {
         level: 'info',
         logger: 'airflow.hooks.base',
         event: "Using connection ID 'pg_restore_scratch' for task execution.",
+      },
+    ],
+  };
+}
+
+/**
+ * The shared cause of AIRFLOW2_DEMO_FACTS.sharedCause: Snowflake refuses the login of the rotated service user,
+ * whichever task of whichever DAG opens the connection.
+ */
+function snowflakeLoginRefused(): WorldError {
+  const sql = `${SITE}/airflow/providers/common/sql`;
+  const connector = `${SITE}/snowflake/connector`;
+  return {
+    chain: [
+      {
+        type: F.sharedCause.errorType,
+        message: F.sharedCause.error,
+        frames: [
+          ...runnerFrames(),
+          { filename: `${sql}/operators/sql.py`, lineno: 288, name: 'execute', line: 'output = hook.run(' },
+          {
+            filename: `${SITE}/airflow/providers/snowflake/hooks/snowflake.py`,
+            lineno: 391,
+            name: 'run',
+            line: 'with closing(self.get_conn()) as conn:',
+          },
+          {
+            filename: `${SITE}/airflow/providers/snowflake/hooks/snowflake.py`,
+            lineno: 303,
+            name: 'get_conn',
+            line: 'conn = connector.connect(**conn_config)',
+          },
+          {
+            filename: `${connector}/__init__.py`,
+            lineno: 55,
+            name: 'Connect',
+            line: 'return SnowflakeConnection(**kwargs)',
+          },
+          {
+            filename: `${connector}/connection.py`,
+            lineno: 476,
+            name: '__init__',
+            line: 'self.connect(**kwargs)',
+          },
+          {
+            filename: `${connector}/connection.py`,
+            lineno: 799,
+            name: 'connect',
+            line: 'self.__open_connection()',
+          },
+          {
+            filename: `${connector}/connection.py`,
+            lineno: 1137,
+            name: '__open_connection',
+            line: 'self.authenticate_with_retry(self.auth_class)',
+          },
+          {
+            filename: `${connector}/errors.py`,
+            lineno: 290,
+            name: 'errorhandler_wrapper',
+            line: 'handed_over = Error.hand_to_other_handler(',
+          },
+        ],
+      },
+    ],
+    printed_traceback: false,
+    preamble: [
+      {
+        level: 'info',
+        logger: 'airflow.hooks.base',
+        event: `Using connection ID '${F.sharedCause.connectionId}' for task execution.`,
+      },
+      {
+        level: 'info',
+        logger: 'snowflake.connector.connection',
+        event:
+          'Snowflake Connector for Python Version: 3.12.1, Python Version: 3.12.7, Platform: Linux-5.15.0-x86_64-with-glibc2.36',
       },
     ],
   };
@@ -544,6 +642,63 @@ function specs(now: number): Spec[] {
         : ok(minutes(rng, 2, 4)),
   });
 
+  // The shared cause: each DAG's latest run failed on the rotated warehouse password (earlier ones succeeded).
+  const payroll = makeDag({
+    dag_id: F.sharedCause.dagIds[0],
+    owners: ['hr-systems'],
+    tags: ['hr', 'payroll', 'snowflake'],
+    schedule: null,
+    description: 'Copies the payroll journal exported by the payroll provider into the warehouse',
+    tasks: [
+      taskDef('export_payroll_journal', 'HttpOperator', { retries: 2 }),
+      taskDef('stage_payroll_files', 'S3CopyObjectOperator'),
+      taskDef(F.sharedCause.failedTasks[0], 'SnowflakeOperator', { weight: 2 }),
+      taskDef('notify_payroll_team', 'EmailOperator'),
+    ],
+    now,
+  });
+  const assets = makeDag({
+    dag_id: F.sharedCause.dagIds[1],
+    owners: ['it-ops'],
+    tags: ['it', 'assets', 'snowflake'],
+    schedule: null,
+    description: 'Loads laptops, servers and licences from the IT asset manager into the warehouse',
+    tasks: [
+      taskDef('fetch_asset_inventory', 'HttpOperator', { retries: 1 }),
+      taskDef(F.sharedCause.failedTasks[1], 'SnowflakeOperator', { weight: 2 }),
+      taskDef('refresh_asset_views', 'SnowflakeOperator'),
+    ],
+    now,
+  });
+  for (const [i, dag, everyMs, [min, max]] of [
+    [0, payroll, DAY, [6, 9]],
+    [1, assets, 12 * HOUR, [3, 5]],
+  ] as const) {
+    const failedTask = F.sharedCause.failedTasks[i];
+    const failedAgo = F.sharedCause.failedHoursAgo[i] * HOUR;
+    out.push({
+      dag,
+      extraRuns: (rngFor) =>
+        Array.from({ length: Math.floor((F.historyDays * DAY - failedAgo) / everyMs) }, (_, k) => {
+          const rng = rngFor('t', k);
+          const plan: RunPlan =
+            k === 0
+              ? {
+                  state: 'failed',
+                  durationMs: minutes(rng, min / 2, min),
+                  failure: { task_id: failedTask, map_index: -1, error: snowflakeLoginRefused() },
+                }
+              : ok(minutes(rng, min, max));
+          // Ends `failedAgo` before now: started that long plus its duration and the queueing before.
+          const at = now - failedAgo - k * everyMs - plan.durationMs - 20 * 1000;
+          return airflow2ManualRun(dag, at, plan, rng, {
+            user: 'svc_source_systems',
+            triggered_by: 'rest_api',
+          });
+        }).reverse(),
+    });
+  }
+
   out.push(
     steady(
       now,
@@ -565,7 +720,7 @@ function airflow2ManualRun(
   at: number,
   plan: RunPlan,
   rng: Rng,
-  options: { user: string; conf?: Record<string, unknown> },
+  options: { user: string; conf?: Record<string, unknown>; triggered_by?: TriggeredBy },
 ): NewWorldRun {
   return makeRun(
     dag,
@@ -575,7 +730,7 @@ function airflow2ManualRun(
       run_id: `manual__${pythonIsoTime(at)}`,
       logical_date: at,
       run_after: at,
-      triggered_by: 'ui',
+      triggered_by: options.triggered_by ?? 'ui',
       triggering_user_name: options.user,
       ...(options.conf === undefined ? {} : { conf: options.conf }),
     },

@@ -1,5 +1,5 @@
 import type { PlanContext, RunPlan } from './builders.js';
-import { makeDag, manualRun, taskDef } from './builders.js';
+import { makeDag, manualRun, scheduledHistory, taskDef } from './builders.js';
 import { DEMO_FACTS as F } from './demo-facts.js';
 import {
   corruptParquet,
@@ -11,7 +11,7 @@ import {
 } from './failures.js';
 import type { Rng } from './random.js';
 import { DAY, HOUR, MINUTE } from './time.js';
-import type { NewWorldRun, WorldDag } from './types.js';
+import type { NewWorldRun, WorldDag, WorldError } from './types.js';
 
 /** One DAG of a demo world and how its history is generated. */
 export interface DemoDagSpec {
@@ -26,6 +26,80 @@ export interface DemoDagSpec {
 
 const minutes = (rng: Rng, min: number, max: number) => rng.float(min, max) * MINUTE;
 const ok = (durationMs: number): RunPlan => ({ state: 'success', durationMs });
+const SITE = '/home/airflow/.local/lib/python3.12/site-packages';
+
+/** `ab_test_metrics_refresh.refresh_metric_tables`: a concurrent writer wins the row (a transient conflict). */
+function serializationFailure(): WorldError {
+  const sql = `${SITE}/airflow/providers/common/sql`;
+  return {
+    chain: [
+      {
+        type: F.flaky.errorType,
+        message: `${F.flaky.error}\n`,
+        frames: [
+          { filename: `${SITE}/airflow/sdk/execution_time/task_runner.py`, lineno: 1120, name: 'run' },
+          {
+            filename: `${SITE}/airflow/sdk/execution_time/task_runner.py`,
+            lineno: 1527,
+            name: '_execute_task',
+          },
+          { filename: `${SITE}/airflow/sdk/bases/operator.py`, lineno: 443, name: 'wrapper' },
+          { filename: `${sql}/operators/sql.py`, lineno: 312, name: 'execute', line: 'output = hook.run(' },
+          {
+            filename: `${sql}/hooks/sql.py`,
+            lineno: 486,
+            name: 'run',
+            line: 'self._run_command(cur, sql_statement, parameters)',
+          },
+          {
+            filename: `${sql}/hooks/sql.py`,
+            lineno: 538,
+            name: '_run_command',
+            line: 'cur.execute(sql_statement)',
+          },
+        ],
+      },
+    ],
+    printed_traceback: false,
+    preamble: [
+      {
+        level: 'info',
+        logger: 'airflow.task.operators.airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator',
+        event:
+          'Executing: UPDATE experiments.metric_snapshots SET refreshed_at = now() WHERE experiment_id = ANY(%(ids)s)',
+      },
+    ],
+  };
+}
+
+/**
+ * Which slots of the flaky DAG fail: slots are numbered from the epoch and cut into blocks of
+ * `blockRuns`; in each block, `failuresPerBlock` positions chosen by the block's seeded rng fail, never two
+ * next to each other and never the block's last (so a failure is always followed by a success). Slots of
+ * the last `quietHours` never fail.
+ */
+function flakySlots(now: number, period: number, rngFor: (...keys: (string | number)[]) => Rng) {
+  const { blockRuns, failuresPerBlock, quietHours } = F.flaky;
+  const blocks = new Map<number, Set<number>>();
+  return (slot: number): boolean => {
+    if (slot > now - quietHours * HOUR) return false;
+    const k = Math.floor(slot / period);
+    const block = Math.floor(k / blockRuns);
+    let chosen = blocks.get(block);
+    if (!chosen) {
+      const rng = rngFor('flaky-block', block);
+      chosen = new Set<number>();
+      for (let n = 0; n < failuresPerBlock; n++) {
+        const free = Array.from({ length: blockRuns - 1 }, (_, p) => p).filter(
+          (p) => !chosen?.has(p) && !chosen?.has(p - 1) && !chosen?.has(p + 1),
+        );
+        if (free.length > 0) chosen.add(rng.pick(free));
+      }
+      blocks.set(block, chosen);
+    }
+    return chosen.has(k - block * blockRuns);
+  };
+}
 
 /** The DAGs behind DEMO_FACTS. */
 export function plantedDags(now: number): DemoDagSpec[] {
@@ -127,6 +201,42 @@ export function plantedDags(now: number): DemoDagSpec[] {
     dag: c360,
     plan: (_s, { index, count, rng }) =>
       ok((first + ((last - first) * index) / Math.max(1, count - 1) + rng.float(-0.4, 0.4)) * MINUTE),
+  });
+
+  const flaky = makeDag({
+    dag_id: F.flaky.dagId,
+    owners: [F.flaky.owner],
+    tags: ['experiments', 'metrics'],
+    schedule: F.flaky.schedule,
+    description: 'Refreshes the A/B test metric tables while the experiment service keeps writing to them',
+    tasks: [
+      taskDef('collect_exposures', 'SQLExecuteQueryOperator'),
+      taskDef(F.flaky.failedTask, 'SQLExecuteQueryOperator', { weight: 3 }),
+      taskDef('publish_metric_snapshot'),
+    ],
+    now,
+  });
+  specs.push({
+    dag: flaky,
+    // Generated here rather than by `plan`: which slots fail is decided per block of slots (seeded).
+    extraRuns: (rngFor) => {
+      const fails = flakySlots(now, 4 * HOUR, rngFor);
+      return scheduledHistory(
+        flaky,
+        now - F.historyDays * DAY,
+        now + 1,
+        now,
+        (slot) => rngFor(slot),
+        (slot, { rng }) =>
+          fails(slot)
+            ? {
+                state: 'failed',
+                durationMs: minutes(rng, 2, 4),
+                failure: { task_id: F.flaky.failedTask, map_index: -1, error: serializationFailure() },
+              }
+            : ok(minutes(rng, 5, 8)),
+      );
+    },
   });
 
   const features = makeDag({

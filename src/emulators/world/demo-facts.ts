@@ -58,6 +58,25 @@ export const DEMO_FACTS = {
     lastDurationMinutes: 55,
   },
 
+  /**
+   * Every 4 hours; flaky: about 2 runs in 9 fail with a transient serialization conflict, on every weekday and
+   * at every hour of its schedule, never two runs in a row (each failure is followed by a success). Only runs
+   * that ended more than a day ago failed: the latest run succeeded and no failure is within the last 24 h.
+   */
+  flaky: {
+    dagId: 'ab_test_metrics_refresh',
+    owner: 'analytics',
+    schedule: '0 */4 * * *',
+    failedTask: 'refresh_metric_tables',
+    errorType: 'psycopg2.errors.SerializationFailure',
+    error: 'could not serialize access due to concurrent update',
+    /** Of every block of `blockRuns` consecutive slots, exactly `failuresPerBlock` fail (bar the last day). */
+    blockRuns: 9,
+    failuresPerBlock: 2,
+    /** No run scheduled within this many hours before now failed. */
+    quietHours: 26,
+  },
+
   /** The latest run is running: earlier tasks succeeded, one is running, the rest have no state yet. */
   runningNow: {
     dagId: 'ml_feature_refresh',
