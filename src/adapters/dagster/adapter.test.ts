@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { orchestratorConfig, type AuthConfig, type OrchestratorConfig } from '../../core/config.js';
-import { MonitorError } from '../../core/errors.js';
+import type { MonitorError } from '../../core/errors.js';
 import { startDagsterEmulator, type DagsterEmulator } from '../../emulators/dagster/index.js';
 import {
   DAGSTER_DEMO_FACTS as F,
@@ -9,6 +9,7 @@ import {
   createScaleWorld,
 } from '../../emulators/world/index.js';
 import { DagsterAdapter, REQUEST_TAG, NOTE_TAG, type DagsterAdapterOptions } from './adapter.js';
+import { bytesOf, rejection } from '../../test/assertions.js';
 
 // A Wednesday noon (UTC).
 const NOW = new Date('2026-03-11T12:00:00Z');
@@ -25,18 +26,6 @@ function config(url: string, auth: AuthConfig = { kind: 'none' }, name = 'test-d
     timeout_ms: 5000,
   });
 }
-
-async function rejection(promise: Promise<unknown>): Promise<MonitorError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MonitorError, `expected a MonitorError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-const bytesOf = (lines: string[]): number => lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
 
 describe('DagsterAdapter against the Dagster emulator', () => {
   let emulator: DagsterEmulator;
