@@ -110,6 +110,8 @@ export async function getHealthSummary(
 /** A run waiting to start for longer than the lateness grace (a queued Airflow run, a Late Prefect run). */
 function stuckInQueue(run: PipelineRun, now: Date): boolean {
   if (run.status !== 'pending' || run.started_at || !run.queued_at) return false;
+  // Prefect already judged it: its own `Late` state (a scheduled run past its start time).
+  if (/^late$/i.test(run.native_status)) return true;
   return now.getTime() - Date.parse(run.queued_at) > FRESHNESS_THRESHOLDS.graceMinSeconds * 1000;
 }
 

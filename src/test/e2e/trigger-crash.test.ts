@@ -19,7 +19,7 @@ const readAudit = (path: string) => {
   }
 };
 
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 15_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined | false, ms = 45_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = probe();
@@ -31,8 +31,13 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 1
 
 test('killed between intent and outcome: after a restart, no duplicate run and the outcome is reconciled', async () => {
   const world = createDemoWorld();
-  const slowTrigger = (req: { method: string; path: string }) =>
-    req.method === 'POST' && req.path.endsWith('/dags/daily_sales_etl/dagRuns') ? 1500 : 0;
+  let postArrived = false;
+  // Called as each request arrives: the trigger POST is held for 1.5 s, long enough to kill the server mid-call.
+  const slowTrigger = (req: { method: string; path: string }) => {
+    if (req.method !== 'POST' || !req.path.endsWith('/dags/daily_sales_etl/dagRuns')) return 0;
+    postArrived = true;
+    return 1500;
+  };
   const emulator = await startAirflowEmulator({
     world,
     users: [{ username: 'u', password: 'crash-pass' }],
@@ -50,6 +55,7 @@ test('killed between intent and outcome: after a restart, no duplicate run and t
     const first = await connectCli({}, ['--config', config]);
     const pending = first.call('trigger_pipeline', { pipeline_id: 'daily_sales_etl' }).catch(() => undefined);
     await until('the intent', () => readAudit(auditPath).some((e) => e.decision === 'intent'));
+    await until('the trigger request at the orchestrator', () => postArrived);
     process.kill(first.pid ?? 0, 'SIGKILL');
     await pending;
     await first.close().catch(() => undefined);
