@@ -2,7 +2,7 @@ import { McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { isMonitorError } from '../core/errors.js';
 import type { MonitorService } from '../service/monitor-service.js';
-import type { ToolDefinition } from './tool-definition.js';
+import type { ToolCall, ToolDefinition } from './tool-definition.js';
 import { registerPrompts } from './prompts.js';
 import { errorResult } from './tool-result.js';
 import { TOOLS } from './tools/index.js';
@@ -39,14 +39,25 @@ export function createServer(service: MonitorService, options: ServerOptions): M
         outputSchema: tool.output,
         annotations: tool.annotations,
       },
-      async (args: unknown) => {
+      async (args: unknown, ctx) => {
+        const progressToken = ctx.mcpReq._meta?.progressToken;
+        const call: ToolCall = {
+          signal: ctx.mcpReq.signal,
+          progress: async (message, progress, total) => {
+            if (progressToken === undefined) return;
+            await ctx.mcpReq.notify({
+              method: 'notifications/progress',
+              params: { progressToken, progress, ...(total !== undefined ? { total } : {}), message },
+            });
+          },
+        };
         const started = Date.now();
         try {
           // Parsing strips fields the schema does not declare (clients reject those) and fails loudly on a mismatch.
           const withClient = tool.writes
             ? { ...(args as object), client: server.server.getClientVersion()?.name ?? null }
             : args;
-          const output = tool.output.parse(await tool.run(service, withClient as never)) as Record<
+          const output = tool.output.parse(await tool.run(service, withClient as never, call)) as Record<
             string,
             unknown
           >;

@@ -2,6 +2,13 @@ import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type * as z from 'zod';
 import type { MonitorService } from '../service/monitor-service.js';
 
+/** What a tool call offers beyond its arguments: progress reporting and the client's cancellation. */
+export interface ToolCall {
+  /** Sends an MCP progress notification when the client asked for progress; a no-op otherwise. */
+  progress(message: string, progress: number, total?: number): Promise<void>;
+  signal: AbortSignal;
+}
+
 /** A tool as data: the MCP registration and the README table are both generated from these. */
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
   name: string;
@@ -12,7 +19,7 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   annotations: ToolAnnotations;
   /** Registered only when triggers are enabled in the configuration. */
   writes?: boolean;
-  run(service: MonitorService, input: z.infer<I>): Promise<z.infer<O>>;
+  run(service: MonitorService, input: z.infer<I>, call: ToolCall): Promise<z.infer<O>>;
   /** Compact text for the model, beside the structured result. */
   render(output: z.infer<O>): string;
 }

@@ -25,6 +25,13 @@ export const cancelRun = defineTool({
     openWorldHint: true,
   },
   writes: true,
-  run: (service, args) => service.triggerPipeline({ ...args, conf: {}, action: 'cancel' }),
+  run: (service, args, call) =>
+    service.triggerPipeline({
+      ...args,
+      conf: {},
+      action: 'cancel',
+      progress: call.progress,
+      signal: call.signal,
+    }),
   render: (out) => renderWriteResult('cancel_run', out),
 });

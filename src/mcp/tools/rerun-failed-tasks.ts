@@ -1,13 +1,20 @@
 import * as z from 'zod';
 import { pipelineIdInput, runIdInput } from '../schemas.js';
 import { defineTool } from '../tool-definition.js';
-import { confirmationTokenInput, reasonInput, renderWriteResult, writeResultSchema } from './write-result.js';
+import {
+  confirmationTokenInput,
+  reasonInput,
+  renderWriteResult,
+  waitSecondsInput,
+  writeResultSchema,
+} from './write-result.js';
 
 const input = z.object({
   pipeline_id: pipelineIdInput,
   run_id: runIdInput.describe('The failed run'),
   reason: reasonInput,
   confirmation_token: confirmationTokenInput,
+  wait_seconds: waitSecondsInput,
 });
 
 export const rerunFailedTasks = defineTool({
@@ -25,6 +32,13 @@ export const rerunFailedTasks = defineTool({
     openWorldHint: true,
   },
   writes: true,
-  run: (service, args) => service.triggerPipeline({ ...args, conf: {}, action: 'rerun' }),
+  run: (service, args, call) =>
+    service.triggerPipeline({
+      ...args,
+      conf: {},
+      action: 'rerun',
+      progress: call.progress,
+      signal: call.signal,
+    }),
   render: (out) => renderWriteResult('rerun_failed_tasks', out),
 });

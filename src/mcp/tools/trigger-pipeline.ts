@@ -1,7 +1,13 @@
 import * as z from 'zod';
 import { pipelineIdInput } from '../schemas.js';
 import { defineTool } from '../tool-definition.js';
-import { confirmationTokenInput, reasonInput, renderWriteResult, writeResultSchema } from './write-result.js';
+import {
+  confirmationTokenInput,
+  reasonInput,
+  renderWriteResult,
+  waitSecondsInput,
+  writeResultSchema,
+} from './write-result.js';
 
 const input = z.object({
   pipeline_id: pipelineIdInput,
@@ -12,6 +18,7 @@ const input = z.object({
     .describe('Run parameters (Airflow conf, Dagster run config, Prefect parameters); default {}'),
   reason: reasonInput,
   confirmation_token: confirmationTokenInput,
+  wait_seconds: waitSecondsInput,
   idempotency_key: z
     .string()
     .min(8)
@@ -35,6 +42,7 @@ export const triggerPipeline = defineTool({
     openWorldHint: true,
   },
   writes: true,
-  run: (service, args) => service.triggerPipeline(args),
+  run: (service, args, call) =>
+    service.triggerPipeline({ ...args, progress: call.progress, signal: call.signal }),
   render: (out) => renderWriteResult('trigger_pipeline', out),
 });

@@ -28,6 +28,16 @@ export const confirmationTokenInput = z
   .optional()
   .describe('From the previous call’s confirmation, after the user agreed to the preview');
 
+export const waitSecondsInput = z
+  .number()
+  .int()
+  .min(0)
+  .max(600)
+  .optional()
+  .describe(
+    'After starting, wait up to this many seconds for the run to finish, with progress notifications',
+  );
+
 export const reasonInput = z
   .string()
   .max(500)

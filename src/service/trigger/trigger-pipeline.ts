@@ -3,6 +3,7 @@ import type { OrchestratorAdapter } from '../../core/adapter.js';
 import { MonitorError, isMonitorError } from '../../core/errors.js';
 import { qualify } from '../../core/identifiers.js';
 import type { PipelineRun } from '../../core/model.js';
+import { isTerminal } from '../../core/status.js';
 import { liveAdapter } from '../cached-adapter.js';
 import type { ServiceContext } from '../context.js';
 import { presentRun } from '../present.js';
@@ -27,7 +28,15 @@ export interface TriggerInput {
   idempotency_key?: string;
   /** The MCP client's name, for the audit log. */
   client?: string | null;
+  /** After starting, wait up to this many seconds for the run to finish, reporting progress. */
+  wait_seconds?: number;
+  /** Progress reporting and cancellation from the caller. */
+  progress?: (message: string, progress: number, total?: number) => Promise<void>;
+  signal?: AbortSignal;
 }
+
+/** How often a waiting write looks at the run. */
+export const WAIT_POLL_MS = 2_000;
 
 export interface TriggerResult {
   status: 'started' | 'already_started' | 'cancelled' | 'confirmation_required';
@@ -222,6 +231,10 @@ async function guardedStart(
   if (nonce) state.tokens.consume(nonce);
 
   const started = Date.now();
+  await input.progress?.(
+    `asking ${adapter.name} to ${action === 'trigger' ? 'start' : action} ${pipelineId}`,
+    0,
+  );
   const note = `Triggered via pipeline-monitor-mcp${input.reason ? `: ${input.reason.slice(0, 500)}` : ''}`;
   let run: PipelineRun;
   let status: TriggerResult['status'] = 'started';
@@ -265,6 +278,8 @@ async function guardedStart(
   });
   if (action === 'cancel') status = 'cancelled';
   if (status === 'started') acceptedHistory(state).push({ pipeline: qualified, at: now });
+  await input.progress?.(`${adapter.name} accepted: ${run.run_id} is ${run.native_status}`, 1);
+  if (action !== 'cancel' && input.wait_seconds) run = await waitForRun(adapter, pipelineId, run, input);
   ctx.logger.info(
     { orchestrator: adapter.name, pipeline: pipelineId, run_id: run.run_id, status },
     'pipeline triggered',
@@ -275,9 +290,9 @@ async function guardedStart(
       status === 'cancelled'
         ? `Cancelled ${run.run_id} (now ${run.native_status}).`
         : action === 'rerun' && status === 'started'
-          ? `Re-running the failed tasks of ${input.run_id} as ${run.run_id} (${run.native_status}).`
+          ? `Re-running the failed tasks of ${input.run_id} as ${run.run_id} (${run.native_status}${waitNote(run, input)}).`
           : status === 'started'
-            ? `Started ${run.run_id} (${run.native_status}).`
+            ? `Started ${run.run_id} (${run.native_status}${waitNote(run, input)}).`
             : `Already started as ${run.run_id}; nothing new was started.`,
     run: presentRun(run, ctx.text),
     confirmation: null,
@@ -325,4 +340,48 @@ function callOptional<A extends unknown[]>(
 ): Promise<PipelineRun> {
   if (!fn) throw new MonitorError('unsupported', 'This orchestrator does not support that operation.');
   return fn(...args);
+}
+
+/**
+ * Polls the run until it finishes, the wait bound passes or the caller cancels, sending progress each
+ * time. A cancelled wait stops watching; it never cancels the run.
+ */
+async function waitForRun(
+  adapter: OrchestratorAdapter,
+  pipelineId: string,
+  run: PipelineRun,
+  input: TriggerInput,
+): Promise<PipelineRun> {
+  const bound = Math.min(Math.max(0, input.wait_seconds ?? 0), 600) * 1000;
+  const until = Date.now() + bound;
+  let current = run;
+  let step = 1;
+  while (!isTerminal(current.status) && Date.now() < until && !input.signal?.aborted) {
+    await sleep(Math.min(WAIT_POLL_MS, Math.max(0, until - Date.now())), input.signal);
+    if (input.signal?.aborted) break;
+    current = await adapter.getRun(pipelineId, current.run_id);
+    step += 1;
+    await input.progress?.(`${current.run_id} is ${current.native_status}`, step);
+  }
+  return current;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+function waitNote(run: PipelineRun, input: TriggerInput): string {
+  return input.wait_seconds && !isTerminal(run.status)
+    ? `; not finished after waiting ${input.wait_seconds} s`
+    : '';
 }

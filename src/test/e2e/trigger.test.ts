@@ -238,6 +238,31 @@ describe('rerun_failed_tasks and cancel_run', () => {
   });
 });
 
+describe('progress while waiting for the orchestrator', () => {
+  const session = useDemoSession({ triggerConfig: { confirm: 'never', cooldown_seconds: 0 } });
+
+  test('sends MCP progress notifications and returns after the wait bound with the run still queued', async () => {
+    const messages: string[] = [];
+    const result = await session.mcp.client.callTool(
+      { name: 'trigger_pipeline', arguments: { pipeline_id: 'fx_rates_sync', wait_seconds: 3 } },
+      { onprogress: (p) => void messages.push(String(p.message)) },
+    );
+    assert.equal(result.isError, undefined, JSON.stringify(result.content));
+    const out = result.structuredContent as Structured & { message: string };
+    assert.equal(out.status, 'started');
+    assert.match(out.message, /not finished after waiting 3 s/);
+    assert.ok(
+      messages.some((m) => /asking airflow to start/.test(m)),
+      messages.join(' | '),
+    );
+    assert.ok(
+      messages.some((m) => /accepted/.test(m)),
+      messages.join(' | '),
+    );
+    assert.ok(messages.filter((m) => / is queued$/.test(m)).length >= 1, messages.join(' | '));
+  });
+});
+
 describe('with triggers disabled', () => {
   const session = useDemoSession({ triggers: false });
   test('trigger_pipeline is not even listed', async () => {
