@@ -279,7 +279,7 @@ async function guardedStart(
   if (action === 'cancel') status = 'cancelled';
   if (status === 'started') acceptedHistory(state).push({ pipeline: qualified, at: now });
   await input.progress?.(`${adapter.name} accepted: ${run.run_id} is ${run.native_status}`, 1);
-  if (action !== 'cancel' && input.wait_seconds) run = await waitForRun(adapter, pipelineId, run, input);
+  if (input.wait_seconds) run = await waitForRun(adapter, pipelineId, run, input);
   ctx.logger.info(
     { orchestrator: adapter.name, pipeline: pipelineId, run_id: run.run_id, status },
     'pipeline triggered',
