@@ -219,7 +219,7 @@ async function guardedStart(
       id,
       decision: 'intent',
       idempotency_key: runId,
-      reason: input.reason ?? null,
+      reason: ctx.text.optional(input.reason, 500),
     });
   } catch (error) {
     ctx.logger.error({ err: error, path: state.audit.path }, 'audit log not writable');
