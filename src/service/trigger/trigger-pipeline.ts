@@ -138,12 +138,14 @@ async function guardedStart(
   };
   const refuse = async (refusal: Refusal): Promise<never> => {
     await state.audit.append({ ...base, ...blank(), decision: 'refused', reason: refusal.reason });
-    throw new MonitorError('refused', `${refusal.reason} Not triggered.`, {
-      orchestrator: adapter.name,
-      hint: refusal.retry_after
-        ? `a trigger would be allowed after ${refusal.retry_after}`
-        : 'ask an operator to change the trigger policy',
-    });
+    throw new MonitorError(
+      'refused',
+      `${refusal.reason} Nothing was ${action === 'cancel' ? 'cancelled' : 'started'}.`,
+      {
+        orchestrator: adapter.name,
+        hint: refusal.retry_after ? `a trigger would be allowed after ${refusal.retry_after}` : refusal.hint,
+      },
+    );
   };
 
   const listed = listRefusal(ctx.triggers, qualified);

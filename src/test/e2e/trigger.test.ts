@@ -56,6 +56,7 @@ describe('trigger_pipeline with confirmation (the default)', () => {
     const again = await session.mcp.call('trigger_pipeline', args);
     assert.equal(again.isError, true);
     assert.match(again.text, /already has a queued run/);
+    assert.match(again.text, /Hint: a trigger is allowed once that run has finished/);
     assert.match(again.text, new RegExp(String(s.run?.run_id)));
     assert.equal(postsTo(airflow.requests, 'sync_inventory'), 1);
 
