@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isMonitorError } from '../core/errors.js';
 import type { MonitorService } from '../service/monitor-service.js';
 import type { ToolCall, ToolDefinition } from './tool-definition.js';
+import { canElicit, declinedResult, elicitConfirmation } from './elicit-confirmation.js';
 import { registerPrompts } from './prompts.js';
 import { errorResult } from './tool-result.js';
 import { TOOLS } from './tools/index.js';
@@ -57,10 +58,22 @@ export function createServer(service: MonitorService, options: ServerOptions): M
           const withClient = tool.writes
             ? { ...(args as object), client: server.server.getClientVersion()?.name ?? null }
             : args;
-          const output = tool.output.parse(await tool.run(service, withClient as never, call)) as Record<
-            string,
-            unknown
-          >;
+          const runOnce = async (input: unknown) =>
+            tool.output.parse(await tool.run(service, input as never, call)) as Record<string, unknown>;
+          let output = await runOnce(withClient);
+          // A write that needs confirmation: ask the user through the client's form when it has one.
+          const confirmation = output.confirmation as { token: string } | null | undefined;
+          if (tool.writes && confirmation && canElicit(server, ctx)) {
+            const outcome = await elicitConfirmation(ctx, {
+              token: confirmation.token,
+              message: tool.render(output),
+            });
+            if (outcome.kind === 'ask') return outcome.result;
+            if (outcome.kind === 'declined') return declinedResult();
+            if (outcome.kind === 'confirmed') {
+              output = await runOnce({ ...(withClient as object), confirmation_token: outcome.token });
+            }
+          }
           options.logger.debug({ tool: tool.name, ms: Date.now() - started }, 'tool call');
           return { content: [{ type: 'text', text: tool.render(output) }], structuredContent: output };
         } catch (error) {

@@ -20,7 +20,11 @@ export interface McpSession {
 }
 
 /** Spawns the built CLI as a real stdio MCP server and connects a real MCP client to it. */
-export async function connectCli(env: Record<string, string>, args: string[] = []): Promise<McpSession> {
+export async function connectCli(
+  env: Record<string, string>,
+  args: string[] = [],
+  prepare?: (client: Client) => void,
+): Promise<McpSession> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI_PATH, ...args],
@@ -31,7 +35,10 @@ export async function connectCli(env: Record<string, string>, args: string[] = [
   transport.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  const client = new Client({ name: 'e2e-test', version: '1.0.0' });
+  const client = prepare
+    ? new Client({ name: 'e2e-test', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } })
+    : new Client({ name: 'e2e-test', version: '1.0.0' });
+  prepare?.(client);
   await client.connect(transport);
   return {
     client,
