@@ -142,6 +142,15 @@ describe('trigger policy: lists, cooldown and hourly limits', () => {
     assert.equal(cooldown.isError, true);
     assert.match(cooldown.text, /already has a queued run|cooldown/);
 
+    // Once that run is stopped, only the cooldown stands in the way.
+    const run = (first.structured as Structured).run?.run_id;
+    const stop = await session.mcp.call('cancel_run', { pipeline_id: 'daily_sales_etl', run_id: run });
+    assert.equal((stop.structured as Structured).status, 'cancelled', stop.text);
+    const cooled = await session.mcp.call('trigger_pipeline', { pipeline_id: 'daily_sales_etl' });
+    assert.equal(cooled.isError, true);
+    assert.match(cooled.text, /the cooldown is 3600 s/);
+    assert.match(cooled.text, /allowed after \d{4}-\d\d-\d\dT/);
+
     const second = await session.mcp.call('trigger_pipeline', { pipeline_id: 'customer_360_build' });
     assert.equal((second.structured as Structured).status, 'started', second.text);
     const hourly = await session.mcp.call('trigger_pipeline', { pipeline_id: 'kpi_dashboard_refresh' });
