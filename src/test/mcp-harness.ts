@@ -24,6 +24,8 @@ export async function connectCli(
   env: Record<string, string>,
   args: string[] = [],
   prepare?: (client: Client) => void,
+  /** Speak the 2026-07-28 protocol instead of the default 2025-era handshake. */
+  modern = false,
 ): Promise<McpSession> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -35,9 +37,13 @@ export async function connectCli(
   transport.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  const client = prepare
-    ? new Client({ name: 'e2e-test', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } })
-    : new Client({ name: 'e2e-test', version: '1.0.0' });
+  const client = new Client(
+    { name: 'e2e-test', version: '1.0.0' },
+    {
+      ...(prepare ? { capabilities: { elicitation: { form: {} } } } : {}),
+      ...(modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+    },
+  );
   prepare?.(client);
   await client.connect(transport);
   return {
