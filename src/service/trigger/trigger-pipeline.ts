@@ -137,7 +137,14 @@ async function guardedStart(
     params_digest: paramsDigest,
   };
   const refuse = async (refusal: Refusal): Promise<never> => {
-    await state.audit.append({ ...base, ...blank(), decision: 'refused', reason: refusal.reason });
+    try {
+      await state.audit.append({ ...base, ...blank(), decision: 'refused', reason: refusal.reason });
+    } catch (error) {
+      ctx.logger.error(
+        { err: error, path: state.audit.path },
+        'audit log not writable (refusal not recorded)',
+      );
+    }
     throw new MonitorError(
       'refused',
       `${refusal.reason} Nothing was ${action === 'cancel' ? 'cancelled' : 'started'}.`,
@@ -176,7 +183,7 @@ async function guardedStart(
     });
   }
   const now = ctx.now().getTime();
-  const rated = starts ? rateRefusal(ctx.triggers, qualified, acceptedHistory(state), now) : null;
+  const rated = starts ? rateRefusal(ctx.triggers, qualified, acceptedHistory(ctx, state), now) : null;
   if (rated) return refuse(rated);
 
   let nonce: string | null = null;
@@ -279,7 +286,7 @@ async function guardedStart(
     latency_ms: Date.now() - started,
   });
   if (action === 'cancel') status = 'cancelled';
-  if (status === 'started') acceptedHistory(state).push({ pipeline: qualified, at: now });
+  if (status === 'started') acceptedHistory(ctx, state).push({ pipeline: qualified, at: now });
   await input.progress?.(`${adapter.name} accepted: ${run.run_id} is ${run.native_status}`, 1);
   if (input.wait_seconds) run = await waitForRun(adapter, pipelineId, run, input);
   ctx.logger.info(
@@ -315,9 +322,18 @@ function blank(): Omit<
   };
 }
 
-function acceptedHistory(state: TriggerState): { pipeline: string; at: number }[] {
-  state.accepted ??= state.audit
-    .read()
+function acceptedHistory(ctx: ServiceContext, state: TriggerState): { pipeline: string; at: number }[] {
+  if (state.accepted) return state.accepted;
+  let entries: AuditEntry[];
+  try {
+    entries = state.audit.read();
+  } catch (error) {
+    ctx.logger.error({ err: error, path: state.audit.path }, 'audit log not readable');
+    throw new MonitorError('refused', 'The audit log cannot be read or written, so nothing was started.', {
+      hint: 'an operator must fix triggers.audit_log',
+    });
+  }
+  state.accepted = entries
     .filter((e) => (e.decision === 'accepted' || e.decision === 'reconciled') && e.run_id)
     .map((e) => ({ pipeline: e.pipeline, at: Date.parse(e.time) }));
   return state.accepted;
