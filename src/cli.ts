@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { runDemo } from './app/demo.js';
 import { startDemoWorld } from './app/demo-world.js';
 import { buildService } from './app/build-service.js';
 import { createLogger } from './app/logger.js';
@@ -39,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
   if (values.help) return write(USAGE);
   if (values.version) return write(`${VERSION}\n`);
   if (positionals[0] === 'demo') {
+    // Loaded only here: the demo brings an MCP client the server itself never needs.
+    const { runDemo } = await import('./app/demo.js');
     await runDemo();
     return 0;
   }
