@@ -268,13 +268,8 @@ export const CAPTURED_LOGS = document(
   [],
 );
 
-/** Launches a run of a job; every outcome of `LaunchRunResult` is selected. */
-export const LAUNCH_RUN = document(
-  'mutation',
-  'MonitorLaunchRun',
-  `($executionParams: ExecutionParams!) {
-  launchRun(executionParams: $executionParams) {
-    __typename
+/** The selection of every outcome a launch can have (`LaunchRunResult` and `LaunchRunReexecutionResult` share it). */
+const LAUNCH_OUTCOMES = `    __typename
     ... on LaunchRunSuccess {
       run {
         ...MonitorRunFields
@@ -302,7 +297,15 @@ export const LAUNCH_RUN = document(
     ... on Error {
       message
     }
-  }
+`;
+
+/** Launches a run of a job; every outcome of `LaunchRunResult` is selected. */
+export const LAUNCH_RUN = document(
+  'mutation',
+  'MonitorLaunchRun',
+  `($executionParams: ExecutionParams!) {
+  launchRun(executionParams: $executionParams) {
+${LAUNCH_OUTCOMES}  }
 }`,
   [RUN_FIELDS, PYTHON_ERROR_FIELDS],
 );
@@ -316,35 +319,7 @@ export const LAUNCH_RUN_REEXECUTION = document(
   'MonitorLaunchRunReexecution',
   `($reexecutionParams: ReexecutionParams!) {
   launchRunReexecution(reexecutionParams: $reexecutionParams) {
-    __typename
-    ... on LaunchRunSuccess {
-      run {
-        ...MonitorRunFields
-      }
-    }
-    ... on RunConfigValidationInvalid {
-      pipelineName
-      errors {
-        __typename
-        message
-        path
-        reason
-      }
-    }
-    ... on InvalidStepError {
-      invalidStepKey
-    }
-    ... on InvalidOutputError {
-      stepKey
-      invalidOutputName
-    }
-    ... on PythonError {
-      ...MonitorPythonError
-    }
-    ... on Error {
-      message
-    }
-  }
+${LAUNCH_OUTCOMES}  }
 }`,
   [RUN_FIELDS, PYTHON_ERROR_FIELDS],
 );
