@@ -8,7 +8,3 @@ export function quantile(sorted: readonly number[], q: number): number | null {
   const b = sorted[hi] as number;
   return a + (b - a) * (pos - lo);
 }
-
-export function round1(value: number | null): number | null {
-  return value === null ? null : Math.round(value * 10) / 10;
-}

@@ -4,7 +4,6 @@ export {
   STATE_TYPE_TABLE,
   STATE_NAME_NOTES,
   UNKNOWN_STATUS,
-  UPCOMING_STATE_NAMES,
   describeSchedule,
   mapStateType,
   ownersAndTags,

@@ -108,9 +108,6 @@ export const STATE_NAME_NOTES: readonly StateNameRow[] = [
   { native: 'Suspended', type: 'PAUSED', status: 'pending', note: 'paused with its infrastructure released' },
 ];
 
-/** State names of runs that have not happened yet: not part of run history. */
-export const UPCOMING_STATE_NAMES = ['Scheduled'] as const;
-
 export const UNKNOWN_STATUS: RunStatus = 'unknown';
 
 const STATE_TYPES = new Map(STATE_TYPE_TABLE.map((row) => [row.native, row.status]));
