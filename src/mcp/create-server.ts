@@ -44,6 +44,7 @@ export function createServer(service: MonitorService, options: ServerOptions): M
         const progressToken = ctx.mcpReq._meta?.progressToken;
         const call: ToolCall = {
           signal: ctx.mcpReq.signal,
+          principal: null,
           progress: async (message, progress, total) => {
             if (progressToken === undefined) return;
             await ctx.mcpReq.notify({

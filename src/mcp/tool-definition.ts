@@ -7,6 +7,14 @@ export interface ToolCall {
   /** Sends an MCP progress notification when the client asked for progress; a no-op otherwise. */
   progress(message: string, progress: number, total?: number): Promise<void>;
   signal: AbortSignal;
+  /** Who is calling, when the transport authenticated them (HTTP); null on stdio. */
+  principal: Principal | null;
+}
+
+/** An authenticated caller: a stable id for the audit log and rate limits, and the scopes it was granted. */
+export interface Principal {
+  id: string;
+  scopes: string[];
 }
 
 /** A tool as data: the MCP registration and the README table are both generated from these. */

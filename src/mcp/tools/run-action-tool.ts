@@ -50,6 +50,7 @@ export function runActionTool(spec: RunActionSpec): ToolDefinition {
         action: spec.action,
         progress: call.progress,
         signal: call.signal,
+        principal: call.principal?.id ?? null,
       }),
     render: (out) => renderWriteResult(spec.name, out),
   });

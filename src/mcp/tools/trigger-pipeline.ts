@@ -43,6 +43,11 @@ export const triggerPipeline = defineTool({
   },
   writes: true,
   run: (service, args, call) =>
-    service.triggerPipeline({ ...args, progress: call.progress, signal: call.signal }),
+    service.triggerPipeline({
+      ...args,
+      progress: call.progress,
+      signal: call.signal,
+      principal: call.principal?.id ?? null,
+    }),
   render: (out) => renderWriteResult('trigger_pipeline', out),
 });

@@ -28,6 +28,8 @@ export interface TriggerInput {
   idempotency_key?: string;
   /** The MCP client's name, for the audit log. */
   client?: string | null;
+  /** The authenticated caller (HTTP with auth), for the audit log and per-principal limits; null on stdio. */
+  principal?: string | null;
   /** After starting, wait up to this many seconds for the run to finish, reporting progress. */
   wait_seconds?: number;
   /** Progress reporting and cancellation from the caller. */
@@ -128,7 +130,7 @@ async function guardedStart(
     tool,
     orchestrator: adapter.name,
     pipeline: qualified,
-    principal: null,
+    principal: input.principal ?? null,
     client: input.client ?? null,
     params: {
       conf: ctx.text.line(canonicalJson(input.conf), 4000),
