@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { naiveFailedInLastDay } from './baseline/naive-client.js';
 import { measureBigLog } from './big-log.js';
 import { measureColdStart } from './cold-start.js';
+import { measureLoad } from './load.js';
 import { BENCH_USER, startBenchServer, startScenario } from './scenario.js';
 import { median, peakRssMiB, percentile, timed, tokens, TOKENIZER } from './stats.js';
 import { renderTable } from './table.js';
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '5' },
     'total-runs': { type: 'string', default: '1000000' },
     out: { type: 'string', default: 'bench/results.json' },
+    'load-clients': { type: 'string', default: '32' },
+    'load-calls': { type: 'string', default: '32' },
   },
 });
 const rttMs = Number(values['rtt-ms']);
@@ -150,6 +153,16 @@ targets.push(
   target('get_task_logs on a 50 MB log: answer', big.tokens, 2000, 'tokens'),
   target('  … server RSS growth', big.rss_growth_mib, 64, 'MiB'),
 );
+const loadClients = Number(values['load-clients']);
+const loadCalls = Number(values['load-calls']);
+log(`load: ${loadClients} clients × ${loadCalls} calls over HTTP, twice …`);
+const load = await measureLoad(loadClients, loadCalls);
+targets.push(
+  target(`load ${loadClients}×${loadCalls}: failed calls`, load.errors, 0, 'calls'),
+  target('  … tool errors', load.tool_errors, 0, 'calls'),
+  target('  … p99 latency', load.p99_ms, 1000, 'ms'),
+  target('  … RSS growth in the second round', load.rss_growth_second_round_mib, 32, 'MiB'),
+);
 
 const out = process.stdout;
 out.write(`\npipeline-monitor-mcp benchmark — RTT ${rttMs} ms per upstream request, tokens: ${TOKENIZER}\n`);
@@ -212,6 +225,9 @@ out.write(
   `50 MB log: ${big.tokens} tokens, ${big.requests} requests, ${big.wall_ms.toFixed(0)} ms, RSS +${big.rss_growth_mib.toFixed(0)} MiB\n\n`,
 );
 out.write(
+  `load: ${load.calls} calls from ${load.clients} clients, ${load.errors} failed, ${load.tool_errors} tool errors, p50 ${load.p50_ms.toFixed(0)} ms, p99 ${load.p99_ms.toFixed(0)} ms, max ${load.max_ms.toFixed(0)} ms, ${load.calls_per_second.toFixed(0)} calls/s; RSS ${load.rss_before_mib.toFixed(0)} → ${load.rss_after_first_round_mib.toFixed(0)} → ${load.rss_after_second_round_mib.toFixed(0)} MiB\n\n`,
+);
+out.write(
   renderTable(
     ['target', 'limit', 'measured', 'met'],
     targets.map((t) => [t.name, t.limit, t.measured, t.met ? 'yes' : 'NO']),
@@ -233,6 +249,7 @@ writeFileSync(
       baseline: baselines,
       cold_start: cold,
       big_log: big,
+      load,
       targets,
     },
     null,

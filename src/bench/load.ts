@@ -1,0 +1,160 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { demoEnvironment, startDemoWorld } from '../app/demo-world.js';
+import { CLI } from './server-session.js';
+import { currentRssMiB, percentile } from './stats.js';
+
+export interface LoadFigures {
+  clients: number;
+  calls_per_client: number;
+  calls: number;
+  errors: number;
+  /** Tool results with isError (a clear error, not a failed request). */
+  tool_errors: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  calls_per_second: number;
+  rss_before_mib: number;
+  rss_after_first_round_mib: number;
+  rss_after_second_round_mib: number;
+  /** Growth from the first round's end to the second's: what a leak would show. */
+  rss_growth_second_round_mib: number;
+}
+
+/**
+ * N concurrent MCP clients × M tool calls each against one HTTP server (the built CLI with `--http`) over the
+ * demo emulators, with the read cache off so every call reaches the orchestrators. Two rounds, so that RSS
+ * growth after warm-up (a leak) is visible apart from the first round's allocations.
+ */
+export async function measureLoad(clients: number, callsPerClient: number): Promise<LoadFigures> {
+  const world = await startDemoWorld();
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, '--http', `127.0.0.1:${port}`], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PIPELINE_MONITOR_LOG_LEVEL: 'warn',
+      PIPELINE_MONITOR_CACHE_TTL_MS: '0',
+      ...demoEnvironment(world, { triggers: false }),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(url, child.pid);
+    const pid = child.pid as number;
+    const probe = await connect(url);
+    const calls = await callMix(probe);
+    await probe.close();
+    const rssBefore = currentRssMiB(pid);
+    const first = await round(url, clients, callsPerClient, calls);
+    const rssFirst = currentRssMiB(pid);
+    const second = await round(url, clients, callsPerClient, calls);
+    const rssSecond = currentRssMiB(pid);
+    const latencies = [...first.latencies, ...second.latencies];
+    return {
+      clients,
+      calls_per_client: callsPerClient,
+      calls: latencies.length,
+      errors: first.errors + second.errors,
+      tool_errors: first.toolErrors + second.toolErrors,
+      p50_ms: percentile(latencies, 0.5),
+      p99_ms: percentile(latencies, 0.99),
+      max_ms: Math.max(...latencies),
+      calls_per_second: latencies.length / ((first.wallMs + second.wallMs) / 1000),
+      rss_before_mib: rssBefore,
+      rss_after_first_round_mib: rssFirst,
+      rss_after_second_round_mib: rssSecond,
+      rss_growth_second_round_mib: rssSecond - rssFirst,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await world.close();
+  }
+}
+
+type Call = [string, Record<string, unknown>];
+
+/** Every read tool, with ids taken from the demo world's own failures. */
+async function callMix(client: Client): Promise<Call[]> {
+  const failed = await client.callTool({ name: 'list_failed_pipelines', arguments: { hours: 72 } });
+  const failure = (failed.structuredContent as { failures?: { pipeline_id: string; run_id: string }[] })
+    .failures?.[0];
+  if (!failure) throw new Error('the demo world has no failure to look at');
+  const target = { pipeline_id: failure.pipeline_id };
+  return [
+    ['list_failed_pipelines', { hours: 24 }],
+    ['list_all_pipelines', {}],
+    ['get_pipeline_status', target],
+    ['get_pipeline_history', target],
+    ['get_run_details', { ...target, run_id: failure.run_id }],
+    ['get_task_logs', { ...target, run_id: failure.run_id }],
+    ['get_health_summary', {}],
+  ];
+}
+
+async function round(
+  url: string,
+  clients: number,
+  callsPerClient: number,
+  calls: Call[],
+): Promise<{ latencies: number[]; errors: number; toolErrors: number; wallMs: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let toolErrors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      const client = await connect(url);
+      try {
+        for (let i = 0; i < callsPerClient; i++) {
+          const [name, args] = calls[(c + i) % calls.length] as Call;
+          const t0 = performance.now();
+          try {
+            const result = await client.callTool({ name, arguments: args }, { timeout: 120_000 });
+            if (result.isError) toolErrors++;
+          } catch {
+            errors++;
+          }
+          latencies.push(performance.now() - t0);
+        }
+      } finally {
+        await client.close();
+      }
+    }),
+  );
+  return { latencies, errors, toolErrors, wallMs: performance.now() - started };
+}
+
+async function connect(url: string): Promise<Client> {
+  const client = new Client({ name: 'pipeline-monitor-load', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+  return client;
+}
+
+async function waitReady(url: string, pid: number | undefined): Promise<void> {
+  if (pid === undefined) throw new Error('the server did not start');
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the HTTP server did not become ready within 15 s');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
