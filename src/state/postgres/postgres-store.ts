@@ -110,6 +110,7 @@ export class PostgresTriggerStore implements TriggerStore {
       }
       let lost: string | null = null;
       const onError = (error: Error) => {
+        if (lost !== null) return; // a dying connection can report more than once
         lost = scrub(error.message, this.secrets);
         this.options.onLockLost?.(pipeline, lost);
       };
