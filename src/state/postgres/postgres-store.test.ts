@@ -6,7 +6,14 @@ import type { AuditEntry } from '../../service/trigger/audit-log.js';
 import { CONFIRMATION_TTL_MS } from '../../service/trigger/confirmation.js';
 import { ALREADY_STARTED_REASON, StateUnavailableError } from '../../service/trigger/store.js';
 import { PostgresTriggerStore, type PostgresStoreOptions } from './postgres-store.js';
-import { dropSchema, freshSchema, SKIP_WITHOUT_PG, sql, TEST_PG_URL } from './test-database.test.util.js';
+import {
+  dropSchema,
+  freshSchema,
+  lockHolders,
+  SKIP_WITHOUT_PG,
+  sql,
+  TEST_PG_URL,
+} from './test-database.test.util.js';
 import { startProxy } from './tcp-proxy.test.util.js';
 
 const schema = freshSchema('store');
@@ -133,12 +140,9 @@ describe('PostgreSQL trigger store', { skip: SKIP_WITHOUT_PG }, () => {
       (error: Error) => error instanceof StateUnavailableError && /lock on af:crashy/.test(error.message),
     );
     // The holder's backend goes away, as when its process is killed.
-    const killed = await sql<{ ok: boolean }>(
-      `SELECT pg_terminate_backend(pid) AS ok FROM pg_locks
-       WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
-         AND pid IN (SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_advisory_lock%')`,
-    );
-    assert.ok(killed.length >= 1);
+    const holders = await lockHolders(schema, 'af:crashy');
+    assert.equal(holders.length, 1);
+    await sql('SELECT pg_terminate_backend($1)', [holders[0]]);
     assert.equal(await b.withPipelineLock('af:crashy', async () => 'got it'), 'got it');
     release();
     await holder;
