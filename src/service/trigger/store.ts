@@ -70,3 +70,14 @@ export class StateUnavailableError extends Error {
     this.name = 'StateUnavailableError';
   }
 }
+
+/** The pipeline's lock was held by another write (here or on another replica) for longer than the wait. */
+export class LockBusyError extends Error {
+  constructor(
+    readonly pipeline: string,
+    readonly waitedMs: number,
+  ) {
+    super(`the lock on ${pipeline} was held for over ${waitedMs} ms`);
+    this.name = 'LockBusyError';
+  }
+}

@@ -12,7 +12,13 @@ import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, digest } from './params.js';
 import { listRefusal, rateRefusal, type Refusal } from './policy.js';
 import { reconcileIntent } from './reconcile.js';
-import { ALREADY_STARTED_REASON, countsAsStart, StateUnavailableError, type TriggerStore } from './store.js';
+import {
+  ALREADY_STARTED_REASON,
+  countsAsStart,
+  LockBusyError,
+  StateUnavailableError,
+  type TriggerStore,
+} from './store.js';
 
 /** What a guarded write does: start a run, re-run the failed tasks of a run, or cancel a run. */
 export type WriteAction = 'trigger' | 'rerun' | 'cancel';
@@ -99,16 +105,53 @@ export async function triggerPipeline(
       },
     );
   }
+  let outcome: TriggerResult | Accepted;
   try {
     // The guard, the intent, the orchestrator call and the outcome happen one at a time per pipeline,
     // across every process sharing the store.
-    return await state.store.withPipelineLock(qualified, () =>
+    outcome = await state.store.withPipelineLock(qualified, () =>
       guardedStart(ctx, state, input, resolved.adapter, adapter, qualified, paramsDigest),
     );
   } catch (error) {
+    if (error instanceof LockBusyError)
+      throw await busy(ctx, state.store, input, adapter.name, qualified, paramsDigest, error);
     if (!(error instanceof StateUnavailableError)) throw error;
     throw unavailable(ctx, state.store, adapter.name, error, action);
   }
+  return 'accepted' in outcome
+    ? finish(ctx, input, adapter, resolved.pipeline.pipeline_id, outcome)
+    : outcome;
+}
+
+/** Another write held the pipeline's lock past the wait: refused (and audited) without touching it. */
+async function busy(
+  ctx: ServiceContext,
+  store: TriggerStore,
+  input: TriggerInput,
+  orchestrator: string,
+  qualified: string,
+  paramsDigest: string,
+  error: LockBusyError,
+): Promise<MonitorError> {
+  const reason = `Another write to ${qualified} has been in progress for over ${Math.round(error.waitedMs / 1000)} s (on this or another replica).`;
+  try {
+    await store.append({
+      ...auditBase(ctx, input, orchestrator, qualified, paramsDigest),
+      ...blank(),
+      decision: 'refused',
+      reason,
+    });
+  } catch (appendError) {
+    if (!(appendError instanceof StateUnavailableError)) throw appendError;
+    ctx.logger.error(
+      { err: appendError, state: store.location },
+      'refusal not recorded: trigger state unavailable',
+    );
+  }
+  return new MonitorError('refused', `${reason} Nothing was done.`, {
+    orchestrator,
+    hint: 'try again once it has finished; get_pipeline_status shows the pipeline’s latest run',
+  });
 }
 
 /** The shared state cannot be reached before anything was started: the write is refused. */
@@ -135,22 +178,11 @@ async function guardedStart(
   adapter: OrchestratorAdapter,
   qualified: string,
   paramsDigest: string,
-): Promise<TriggerResult> {
+): Promise<TriggerResult | Accepted> {
   const pipelineId = qualified.slice(adapter.name.length + 1);
   const action = input.action ?? 'trigger';
-  const tool = { trigger: 'trigger_pipeline', rerun: 'rerun_failed_tasks', cancel: 'cancel_run' }[action];
-  const base = {
-    tool,
-    orchestrator: adapter.name,
-    pipeline: qualified,
-    principal: input.principal ?? null,
-    client: input.client ?? null,
-    params: {
-      conf: ctx.text.line(canonicalJson(input.conf), 4000),
-      reason: ctx.text.optional(input.reason, 500),
-    },
-    params_digest: paramsDigest,
-  };
+  const base = auditBase(ctx, input, adapter.name, qualified, paramsDigest);
+  const tool = base.tool;
   const store = state.store;
   const refuse = async (refusal: Refusal): Promise<never> => {
     try {
@@ -335,6 +367,25 @@ async function guardedStart(
     latency_ms: Date.now() - started,
   });
   if (action === 'cancel') status = 'cancelled';
+  return { accepted: run, status };
+}
+
+/** What the guarded part hands back once the orchestrator accepted: the lock is released before waiting. */
+interface Accepted {
+  accepted: PipelineRun;
+  status: TriggerResult['status'];
+}
+
+/** Reports the accepted run and, with wait_seconds, follows it to the end; outside the pipeline lock. */
+async function finish(
+  ctx: ServiceContext,
+  input: TriggerInput,
+  adapter: OrchestratorAdapter,
+  pipelineId: string,
+  { accepted, status }: Accepted,
+): Promise<TriggerResult> {
+  const action = input.action ?? 'trigger';
+  let run = accepted;
   await input.progress?.(`${adapter.name} accepted: ${run.run_id} is ${run.native_status}`, 1);
   if (input.wait_seconds) run = await waitForRun(adapter, pipelineId, run, input);
   ctx.logger.info(
@@ -353,6 +404,29 @@ async function guardedStart(
             : `Already started as ${run.run_id}; nothing new was started.`,
     run: presentRun(run, ctx.text),
     confirmation: null,
+  };
+}
+
+/** The fields every audit entry of one call shares. */
+function auditBase(
+  ctx: ServiceContext,
+  input: TriggerInput,
+  orchestrator: string,
+  qualified: string,
+  paramsDigest: string,
+) {
+  const action = input.action ?? 'trigger';
+  return {
+    tool: { trigger: 'trigger_pipeline', rerun: 'rerun_failed_tasks', cancel: 'cancel_run' }[action],
+    orchestrator,
+    pipeline: qualified,
+    principal: input.principal ?? null,
+    client: input.client ?? null,
+    params: {
+      conf: ctx.text.line(canonicalJson(input.conf), 4000),
+      reason: ctx.text.optional(input.reason, 500),
+    },
+    params_digest: paramsDigest,
   };
 }
 

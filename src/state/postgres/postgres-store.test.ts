@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEntry } from '../../service/trigger/audit-log.js';
 import { CONFIRMATION_TTL_MS } from '../../service/trigger/confirmation.js';
-import { ALREADY_STARTED_REASON, StateUnavailableError } from '../../service/trigger/store.js';
+import { ALREADY_STARTED_REASON, LockBusyError, StateUnavailableError } from '../../service/trigger/store.js';
 import { PostgresTriggerStore, type PostgresStoreOptions } from './postgres-store.js';
 import {
   dropSchema,
@@ -137,7 +137,7 @@ describe('PostgreSQL trigger store', { skip: SKIP_WITHOUT_PG }, () => {
     await inside;
     await assert.rejects(
       b.withPipelineLock('af:crashy', async () => 'never'),
-      (error: Error) => error instanceof StateUnavailableError && /lock on af:crashy/.test(error.message),
+      (error: Error) => error instanceof LockBusyError && error.pipeline === 'af:crashy',
     );
     // The holder's backend goes away, as when its process is killed.
     const holders = await lockHolders(schema, 'af:crashy');

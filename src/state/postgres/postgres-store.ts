@@ -6,6 +6,7 @@ import { CONFIRMATION_TTL_MS, type TokenCheck } from '../../service/trigger/conf
 import { ProcessLocks } from '../../service/trigger/process-locks.js';
 import {
   ALREADY_STARTED_REASON,
+  LockBusyError,
   type AcceptedTrigger,
   type TriggerStore,
 } from '../../service/trigger/store.js';
@@ -30,6 +31,8 @@ export interface PostgresStoreOptions {
   onLockLost?: (pipeline: string, message: string) => void;
 }
 
+/** SQLSTATE of a lock wait that ran past lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{24}$/;
 const AUDIT_COLUMNS =
   'id, time, decision, tool, orchestrator, pipeline, principal, client, params, params_digest, idempotency_key, reason, run_id, latency_ms';
@@ -51,6 +54,7 @@ export class PostgresTriggerStore implements TriggerStore {
   private readonly secrets: string[];
   private readonly s: string;
   private readonly now: () => number;
+  private readonly lockWaitMs: number;
 
   private constructor(private readonly options: PostgresStoreOptions) {
     const parsed = new URL(options.url);
@@ -61,6 +65,7 @@ export class PostgresTriggerStore implements TriggerStore {
     this.s = quoteIdent(options.schema);
     this.now = options.now ?? Date.now;
     const lockWait = options.lockWaitMs ?? 60_000;
+    this.lockWaitMs = lockWait;
     const statementTimeout = options.statementTimeoutMs ?? 10_000;
     const common = {
       connectionString: options.url,
@@ -120,6 +125,9 @@ export class PostgresTriggerStore implements TriggerStore {
       } catch (error) {
         client.off('error', onError);
         client.release(true);
+        if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) {
+          throw new LockBusyError(pipeline, this.lockWaitMs);
+        }
         throw unavailable(error, `waiting for the lock on ${pipeline}`, this.secrets);
       }
       try {

@@ -350,3 +350,54 @@ describe('two replicas sharing PostgreSQL', { skip: SKIP_WITHOUT_PG }, () => {
     assert.ok(!out.stdout.includes(password) && !out.stderr.includes(password));
   });
 });
+
+describe('cooldown and hourly limits across replicas', { skip: SKIP_WITHOUT_PG }, () => {
+  const schema = freshSchema('limits');
+  const world = createDemoWorld();
+  let emulator: Awaited<ReturnType<typeof startAirflowEmulator>>;
+  const sessions: McpSession[] = [];
+
+  before(async () => {
+    emulator = await startAirflowEmulator({ world, users: [AIRFLOW_USER] });
+    const dir = mkdtempSync(join(tmpdir(), 'pm-replica-limits-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        orchestrators: [{ name: 'af', type: 'airflow', url: emulator.url, auth: AIRFLOW_USER }],
+        triggers: {
+          enabled: true,
+          confirm: 'never',
+          cooldown_seconds: 3600,
+          max_per_hour: 2,
+          audit_log: join(dir, 'unused.jsonl'),
+        },
+        state: { postgres_url: TEST_PG_URL, schema },
+      }),
+      { mode: 0o600 },
+    );
+    sessions.push(await connectCli({}, ['--config', config]), await connectCli({}, ['--config', config]));
+  });
+
+  after(async () => {
+    for (const s of sessions) await s.close();
+    await emulator?.close();
+    await dropSchema(schema);
+  });
+
+  test('a trigger through one replica counts on the other', async () => {
+    const [a, b] = sessions as [McpSession, McpSession];
+    const first = await a.call('trigger_pipeline', { pipeline_id: 'daily_sales_etl' });
+    assert.equal((first.structured as unknown as Structured).status, 'started', first.text);
+    const run = world.latestRun('daily_sales_etl');
+    if (run) world.updateRun(run, { state: 'success', end_date: Date.now(), running_task: null });
+    const cooled = await b.call('trigger_pipeline', { pipeline_id: 'daily_sales_etl' });
+    assert.equal(cooled.isError, true);
+    assert.match(cooled.text, /the cooldown is 3600 s/);
+    const second = await b.call('trigger_pipeline', { pipeline_id: 'customer_360_build' });
+    assert.equal((second.structured as unknown as Structured).status, 'started', second.text);
+    const hourly = await a.call('trigger_pipeline', { pipeline_id: 'kpi_dashboard_refresh' });
+    assert.equal(hourly.isError, true);
+    assert.match(hourly.text, /2 triggers in the last hour across all pipelines \(limit 2\)/);
+  });
+});
