@@ -5,7 +5,8 @@ import { countsAsStart, StateUnavailableError, type AcceptedTrigger, type Trigge
 
 /**
  * The one-machine state: an fsynced JSON Lines audit log, locks and confirmation tokens in this process.
- * The accepted-trigger history is read from the file once, then kept up to date as entries are appended.
+ * What the guard looks up on every write (accepted triggers, entries by idempotency key) is read from the
+ * file once, then kept up to date as entries are appended: this process is the file's only writer.
  */
 export class LocalTriggerStore implements TriggerStore {
   readonly noun = 'The audit log';
@@ -14,6 +15,8 @@ export class LocalTriggerStore implements TriggerStore {
   private readonly tokens: ConfirmationTokens;
   private readonly locks = new ProcessLocks();
   private accepted: AcceptedTrigger[] | null = null;
+  /** Entries by `<pipeline> <idempotency key>`; like `accepted`, read once and then kept up to date. */
+  private byKey: Map<string, AuditEntry[]> | null = null;
 
   constructor(auditPath: string, now: () => number = Date.now) {
     this.audit = new AuditLog(auditPath);
@@ -35,6 +38,7 @@ export class LocalTriggerStore implements TriggerStore {
       throw new StateUnavailableError(`audit log ${this.audit.path} not writable`, { cause: error });
     }
     if (this.accepted && countsAsStart(entry)) this.accepted.push(toAccepted(entry));
+    if (this.byKey) index(this.byKey, entry);
   }
 
   async acceptedSince(since: number): Promise<AcceptedTrigger[]> {
@@ -49,7 +53,12 @@ export class LocalTriggerStore implements TriggerStore {
   }
 
   async entriesWithKey(pipeline: string, idempotencyKey: string): Promise<AuditEntry[]> {
-    return this.read().filter((e) => e.pipeline === pipeline && e.idempotency_key === idempotencyKey);
+    if (!this.byKey) {
+      const byKey = new Map<string, AuditEntry[]>();
+      for (const e of this.read()) index(byKey, e);
+      this.byKey = byKey;
+    }
+    return [...(this.byKey.get(`${pipeline} ${idempotencyKey}`) ?? [])];
   }
 
   async recent(limit: number): Promise<AuditEntry[]> {
@@ -77,6 +86,14 @@ export class LocalTriggerStore implements TriggerStore {
       throw new StateUnavailableError(`audit log ${this.audit.path} not readable`, { cause: error });
     }
   }
+}
+
+function index(byKey: Map<string, AuditEntry[]>, e: AuditEntry): void {
+  if (e.idempotency_key === null) return;
+  const key = `${e.pipeline} ${e.idempotency_key}`;
+  const list = byKey.get(key);
+  if (list) list.push(e);
+  else byKey.set(key, [e]);
 }
 
 function toAccepted(e: AuditEntry): AcceptedTrigger {
