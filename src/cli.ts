@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { startDemoWorld } from './app/demo-world.js';
-import { buildService } from './app/build-service.js';
+import { buildService, openTriggerStore } from './app/build-service.js';
 import { createLogger } from './app/logger.js';
 import { serveOverStdio } from './app/serve-stdio.js';
 import { VERSION } from './app/version.js';
 import { renderAudit } from './app/render-audit.js';
 import { ConfigError } from './config/config-error.js';
-import { AuditLog } from './service/trigger/audit-log.js';
 import { loadSettings } from './config/load.js';
 
 const USAGE = `pipeline-monitor-mcp ${VERSION} — MCP server for Airflow, Dagster and Prefect pipelines
@@ -45,7 +44,13 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals[0] === 'audit') {
     const settings = loadSettings(values.config, process.env);
-    process.stdout.write(renderAudit(new AuditLog(settings.triggers.audit_log), Number(values.limit ?? 50)));
+    // The audit of the shared state when replicas share one (state.postgres_url), else the local file.
+    const store = await openTriggerStore(settings, createLogger(), true);
+    try {
+      process.stdout.write(await renderAudit(store, Number(values.limit ?? 50)));
+    } finally {
+      await store.close();
+    }
     return 0;
   }
   if (positionals.length > 0) {
@@ -66,12 +71,14 @@ async function main(argv: string[]): Promise<number> {
       'TLS certificate verification is OFF for this orchestrator (tls.verify: false)',
     );
   }
-  const service = buildService(settings, logger);
+  const store = await openTriggerStore(settings, logger);
+  const service = buildService(settings, logger, undefined, store);
   logger.info(
     {
       orchestrators: settings.orchestrators.map((o) => `${o.name} (${o.type})`),
       triggers: settings.triggers.enabled,
       source: settings.source,
+      ...(settings.triggers.enabled ? { trigger_state: store.location } : {}),
     },
     'pipeline-monitor-mcp serving on stdio',
   );

@@ -1,15 +1,16 @@
-import type { AuditLog } from '../service/trigger/audit-log.js';
+import type { TriggerStore } from '../service/trigger/store.js';
 
 /** The newest audit entries, one readable line each, oldest first. */
-export function renderAudit(audit: AuditLog, limit: number): string {
-  const entries = audit.read().slice(-Math.max(1, Number.isFinite(limit) ? limit : 50));
-  if (entries.length === 0) return `No audit entries in ${audit.path}.\n`;
+export async function renderAudit(store: TriggerStore, limit: number): Promise<string> {
+  const entries = await store.recent(Math.max(1, Number.isFinite(limit) ? limit : 50));
+  if (entries.length === 0) return `No audit entries in ${store.location}.\n`;
   const lines = entries.map((e) =>
     [
       e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
       e.decision.padEnd(10),
       e.pipeline,
       e.run_id ? `run=${e.run_id}` : '',
+      e.principal ? `principal=${e.principal}` : '',
       e.client ? `client=${e.client}` : '',
       e.latency_ms !== null ? `${e.latency_ms}ms` : '',
       e.reason ? `— ${e.reason}` : '',
@@ -17,5 +18,5 @@ export function renderAudit(audit: AuditLog, limit: number): string {
       .filter(Boolean)
       .join('  '),
   );
-  return `${audit.path}\n${lines.join('\n')}\n`;
+  return `${store.location}\n${lines.join('\n')}\n`;
 }

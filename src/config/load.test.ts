@@ -153,3 +153,37 @@ test('bad configuration names the key and never the secret', () => {
   assert.throws(() => loadSettings(join(dir, 'missing.yaml'), {}), /cannot read/);
   assert.throws(() => loadSettings(undefined, {}), /nothing configured/);
 });
+
+test('state: the PostgreSQL URL from the environment, a schema, defaults; errors never show the URL', () => {
+  const orchestrators = `orchestrators: [{ name: af, type: airflow, url: "http://af:8080" }]\n`;
+  const plain = loadSettings(file('no-state.yaml', orchestrators), {});
+  assert.deepEqual(plain.state, { postgres_url: null, schema: 'pipeline_monitor' });
+  assert.equal(plain.triggers.max_per_hour_per_principal, 10);
+  const shared = loadSettings(
+    file('state.yaml', `${orchestrators}state: { postgres_url: \${PG_URL}, schema: team_a }\n`),
+    { PG_URL: 'postgresql://monitor:pg-pw-98765@db.internal:5432/ops' },
+  );
+  assert.deepEqual(shared.state, {
+    postgres_url: 'postgresql://monitor:pg-pw-98765@db.internal:5432/ops',
+    schema: 'team_a',
+  });
+  const cases: [string, RegExp][] = [
+    [
+      'state: { postgres_url: "https://monitor:pg-pw-98765@db/ops" }',
+      /^state\.postgres_url: must be a postgres/,
+    ],
+    ['state: { postgres_url: "not a url pg-pw-98765" }', /^state\.postgres_url: must be a postgres/],
+    ['state: { schema: "Robert\'); DROP" }', /^state\.schema: must be 1-63 lowercase/],
+    ['state: { postgres_url: "postgres://db/ops", pool: 3 }', /^state: unknown key\(s\) "pool"/],
+  ];
+  for (const [yaml, expected] of cases) {
+    assert.throws(
+      () => loadSettings(file('bad-state.yaml', `${orchestrators}${yaml}\n`), {}),
+      (error: ConfigError) => {
+        assert.match(`${error.key}: ${error.problem}`, expected);
+        assert.doesNotMatch(error.message, /pg-pw-98765/);
+        return true;
+      },
+    );
+  }
+});

@@ -7,7 +7,7 @@ import type { AuthConfig, OrchestratorConfig } from '../core/config.js';
 import { ConfigError } from './config-error.js';
 import { interpolateEnv, protectReferences } from './interpolate.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
-import { TRIGGER_DEFAULTS, type Settings } from './settings.js';
+import { STATE_DEFAULTS, TRIGGER_DEFAULTS, type Settings } from './settings.js';
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
@@ -153,8 +153,14 @@ function toSettings(file: ConfigFile, source: string, env: NodeJS.ProcessEnv): S
       cooldown_seconds: t?.cooldown_seconds ?? TRIGGER_DEFAULTS.cooldown_seconds,
       max_per_hour: t?.max_per_hour ?? TRIGGER_DEFAULTS.max_per_hour,
       max_per_hour_per_pipeline: t?.max_per_hour_per_pipeline ?? TRIGGER_DEFAULTS.max_per_hour_per_pipeline,
+      max_per_hour_per_principal:
+        t?.max_per_hour_per_principal ?? TRIGGER_DEFAULTS.max_per_hour_per_principal,
       confirm: t?.confirm ?? TRIGGER_DEFAULTS.confirm,
       audit_log: t?.audit_log ?? defaultAuditLogPath(env),
+    },
+    state: {
+      postgres_url: file.state?.postgres_url ?? null,
+      schema: file.state?.schema ?? STATE_DEFAULTS.schema,
     },
     source,
   };

@@ -41,13 +41,36 @@ export const triggersSchema = z.strictObject({
   cooldown_seconds: z.number().min(0).max(86_400).optional(),
   max_per_hour: z.number().int().min(1).max(10_000).optional(),
   max_per_hour_per_pipeline: z.number().int().min(1).max(1000).optional(),
+  max_per_hour_per_principal: z.number().int().min(1).max(10_000).optional(),
   confirm: z.enum(['always', 'never']).optional(),
   audit_log: z.string().min(1).optional(),
+});
+
+// state: shared trigger state for replicas. The URL is a secret: its checks never quote it.
+export const stateSchema = z.strictObject({
+  postgres_url: z
+    .string()
+    .refine((value) => {
+      try {
+        return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  schema: z
+    .string()
+    .regex(
+      /^[a-z_][a-z0-9_]{0,62}$/,
+      'must be 1-63 lowercase letters, digits or "_", not starting with a digit',
+    )
+    .optional(),
 });
 
 export const configFileSchema = z.strictObject({
   orchestrators: z.array(orchestratorEntrySchema).min(1, 'needs at least one orchestrator'),
   triggers: triggersSchema.optional(),
+  state: stateSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -6,9 +6,9 @@ import { getPipelineHistory } from './pipeline-history.js';
 import { getPipelineStatus } from './pipeline-status.js';
 import { getRunDetails } from './run-details.js';
 import { getTaskLogs, type TaskLogsInput } from './task-logs.js';
-import { AuditLog } from './trigger/audit-log.js';
-import { ConfirmationTokens } from './trigger/confirmation.js';
+import { LocalTriggerStore } from './trigger/local-store.js';
 import { reconcileAudit } from './trigger/reconcile.js';
+import type { TriggerStore } from './trigger/store.js';
 import { triggerPipeline, type TriggerInput, type TriggerState } from './trigger/trigger-pipeline.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -21,14 +21,13 @@ export class MonitorService {
   private readonly triggerState: TriggerState;
   private readonly sweeps: SweepCache;
 
-  constructor(readonly ctx: ServiceContext) {
+  /** `store`: where trigger state lives; by default the local audit file and in-process locks. */
+  constructor(
+    readonly ctx: ServiceContext,
+    store: TriggerStore = new LocalTriggerStore(ctx.triggers.audit_log),
+  ) {
     this.catalog = new TtlCache(CATALOG_TTL_MS);
-    this.triggerState = {
-      audit: new AuditLog(ctx.triggers.audit_log),
-      tokens: new ConfirmationTokens(),
-      locks: new Map(),
-      accepted: null,
-    };
+    this.triggerState = { store };
     this.sweeps = new TtlCache(ctx.readCacheTtlMs, Date.now, 64);
   }
 
@@ -77,10 +76,10 @@ export class MonitorService {
 
   /** Records the outcome of triggers interrupted by a crash; call once at startup. */
   reconcileTriggers(): Promise<number> {
-    return this.ctx.triggers.enabled ? reconcileAudit(this.ctx, this.triggerState.audit) : Promise.resolve(0);
+    return this.ctx.triggers.enabled ? reconcileAudit(this.ctx, this.triggerState.store) : Promise.resolve(0);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.ctx.registry.adapters.map((a) => a.close()));
+    await Promise.all([...this.ctx.registry.adapters.map((a) => a.close()), this.triggerState.store.close()]);
   }
 }

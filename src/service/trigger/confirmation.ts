@@ -62,10 +62,13 @@ export class ConfirmationTokens {
     return { ok: true, nonce: payload.n };
   }
 
-  consume(nonce: string): void {
+  /** Uses the token up; false when it already was. */
+  consume(nonce: string): boolean {
     const now = this.now();
     for (const [n, at] of this.used) if (at < now - 2 * CONFIRMATION_TTL_MS) this.used.delete(n);
+    if (this.used.has(nonce)) return false;
     this.used.set(nonce, now);
+    return true;
   }
 
   private sign(body: string): string {

@@ -11,6 +11,7 @@ const settings: TriggerSettings = {
   cooldown_seconds: 600,
   max_per_hour: 4,
   max_per_hour_per_pipeline: 2,
+  max_per_hour_per_principal: 3,
 };
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 const min = 60_000;
@@ -44,6 +45,42 @@ test('cooldown, then per-pipeline and overall hourly limits, each saying when', 
   assert.equal(rateRefusal(settings, 'a:x', all.slice(1), NOW), null);
 });
 
+test('per-principal hourly limit: counted over all pipelines for that caller, saying when', () => {
+  const at = (pipeline: string, principal: string | null, minutesAgo: number) => ({
+    pipeline,
+    principal,
+    at: NOW - minutesAgo * min,
+  });
+  const s = { ...settings, max_per_hour: 100, cooldown_seconds: 0 };
+  const history = [
+    at('a:p1', 'alice', 70), // more than an hour ago: not counted
+    at('a:p1', 'alice', 50),
+    at('a:p2', 'alice', 40),
+    at('a:p3', 'alice', 30),
+    at('a:p4', 'bob', 20),
+    at('a:p5', null, 10),
+  ];
+  const refused = rateRefusal(s, 'a:p9', history, NOW, 'alice');
+  assert.equal(refused?.reason, 'alice triggered 3 runs in the last hour (limit 3 per caller).');
+  assert.equal(
+    refused?.retry_after,
+    new Date(NOW + 10 * min).toISOString(),
+    'when the oldest counted one ages out',
+  );
+  assert.equal(rateRefusal(s, 'a:p9', history, NOW, 'bob'), null, 'another caller has their own budget');
+  assert.equal(
+    rateRefusal(s, 'a:p9', history, NOW, null),
+    null,
+    'no principal (stdio): only the other limits',
+  );
+  assert.equal(rateRefusal(s, 'a:p9', history, NOW + 11 * min, 'alice'), null, 'an hour later');
+  // The overall limit still applies to everyone.
+  assert.match(
+    rateRefusal({ ...s, max_per_hour: 5 }, 'a:p9', history, NOW, 'bob')?.reason ?? '',
+    /5 triggers in the last hour/,
+  );
+});
+
 test('confirmation tokens: bound, single-use, expiring', () => {
   let now = NOW;
   const tokens = new ConfirmationTokens(() => now);
@@ -52,7 +89,8 @@ test('confirmation tokens: bound, single-use, expiring', () => {
   assert.equal(ok.ok, true);
   assert.equal(tokens.check(token, 'a:y', 'd1').ok, false);
   assert.equal(tokens.check(token, 'a:x', 'd2').ok, false);
-  if (ok.ok) tokens.consume(ok.nonce);
+  if (ok.ok) assert.equal(tokens.consume(ok.nonce), true);
+  if (ok.ok) assert.equal(tokens.consume(ok.nonce), false, 'a second use is refused');
   assert.deepEqual(tokens.check(token, 'a:x', 'd1'), {
     ok: false,
     reason: 'the confirmation token was already used',

@@ -22,12 +22,16 @@ export function listRefusal(settings: TriggerSettings, qualified: string): Refus
   return null;
 }
 
-/** Cooldown per pipeline and hourly limits, from the times of accepted triggers. */
+/**
+ * Cooldown per pipeline and hourly limits (per pipeline, per principal, overall), from the times of accepted
+ * triggers. The per-principal limit applies to authenticated callers; `null` (stdio) has only the others.
+ */
 export function rateRefusal(
   settings: TriggerSettings,
   qualified: string,
-  accepted: readonly { pipeline: string; at: number }[],
+  accepted: readonly { pipeline: string; principal?: string | null; at: number }[],
   now: number,
+  principal: string | null = null,
 ): Refusal | null {
   const iso = (ms: number) => new Date(ms).toISOString();
   const mine = accepted.filter((a) => a.pipeline === qualified);
@@ -48,6 +52,18 @@ export function rateRefusal(
         (recentMine[recentMine.length - settings.max_per_hour_per_pipeline]?.at ?? now) + 3600_000,
       ),
     };
+  }
+  if (principal !== null) {
+    const theirs = accepted
+      .filter((a) => a.principal === principal && a.at > hourAgo)
+      .sort((a, b) => a.at - b.at);
+    const limit = settings.max_per_hour_per_principal;
+    if (theirs.length >= limit) {
+      return {
+        reason: `${principal} triggered ${theirs.length} runs in the last hour (limit ${limit} per caller).`,
+        retry_after: iso((theirs[theirs.length - limit]?.at ?? now) + 3600_000),
+      };
+    }
   }
   const recentAll = accepted.filter((a) => a.at > hourAgo).sort((a, b) => a.at - b.at);
   if (recentAll.length >= settings.max_per_hour) {

@@ -8,10 +8,17 @@ import { liveAdapter } from '../cached-adapter.js';
 import type { ServiceContext } from '../context.js';
 import { presentRun } from '../present.js';
 import type { RunView } from '../views.js';
-import type { AuditEntry, AuditLog } from './audit-log.js';
-import type { ConfirmationTokens } from './confirmation.js';
+import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, digest } from './params.js';
 import { listRefusal, rateRefusal, type Refusal } from './policy.js';
+import { reconcileIntent } from './reconcile.js';
+import {
+  ALREADY_STARTED_REASON,
+  countsAsStart,
+  LockBusyError,
+  StateUnavailableError,
+  type TriggerStore,
+} from './store.js';
 
 /** What a guarded write does: start a run, re-run the failed tasks of a run, or cancel a run. */
 export type WriteAction = 'trigger' | 'rerun' | 'cancel';
@@ -58,12 +65,8 @@ export interface TriggerResult {
 
 /** Everything the trigger path keeps between calls; one per service. */
 export interface TriggerState {
-  audit: AuditLog;
-  tokens: ConfirmationTokens;
-  /** Per-pipeline queue: the guard and the start happen one at a time per pipeline. */
-  locks: Map<string, Promise<unknown>>;
-  /** Accepted triggers (from the audit log at startup, then as they happen). */
-  accepted: { pipeline: string; at: number }[] | null;
+  /** Locks, audit, accepted-trigger history and confirmation tokens: local, or shared by replicas. */
+  store: TriggerStore;
 }
 
 /**
@@ -102,16 +105,69 @@ export async function triggerPipeline(
       },
     );
   }
-  const previous = state.locks.get(qualified) ?? Promise.resolve();
-  const attempt = previous
-    .catch(() => undefined)
-    .then(() => guardedStart(ctx, state, input, resolved.adapter, adapter, qualified, paramsDigest));
-  state.locks.set(qualified, attempt);
+  let outcome: TriggerResult | Accepted;
   try {
-    return await attempt;
-  } finally {
-    if (state.locks.get(qualified) === attempt) state.locks.delete(qualified);
+    // The guard, the intent, the orchestrator call and the outcome happen one at a time per pipeline,
+    // across every process sharing the store.
+    outcome = await state.store.withPipelineLock(qualified, () =>
+      guardedStart(ctx, state, input, resolved.adapter, adapter, qualified, paramsDigest),
+    );
+  } catch (error) {
+    if (error instanceof LockBusyError)
+      throw await busy(ctx, state.store, input, adapter.name, qualified, paramsDigest, error);
+    if (!(error instanceof StateUnavailableError)) throw error;
+    throw unavailable(ctx, state.store, adapter.name, error, action);
   }
+  return 'accepted' in outcome
+    ? finish(ctx, input, adapter, resolved.pipeline.pipeline_id, outcome)
+    : outcome;
+}
+
+/** Another write held the pipeline's lock past the wait: refused (and audited) without touching it. */
+async function busy(
+  ctx: ServiceContext,
+  store: TriggerStore,
+  input: TriggerInput,
+  orchestrator: string,
+  qualified: string,
+  paramsDigest: string,
+  error: LockBusyError,
+): Promise<MonitorError> {
+  const reason = `Another write to ${qualified} has been in progress for over ${Math.round(error.waitedMs / 1000)} s (on this or another replica).`;
+  try {
+    await store.append({
+      ...auditBase(ctx, input, orchestrator, qualified, paramsDigest),
+      ...blank(),
+      decision: 'refused',
+      reason,
+    });
+  } catch (appendError) {
+    if (!(appendError instanceof StateUnavailableError)) throw appendError;
+    ctx.logger.error(
+      { err: appendError, state: store.location },
+      'refusal not recorded: trigger state unavailable',
+    );
+  }
+  return new MonitorError('refused', `${reason} Nothing was done.`, {
+    orchestrator,
+    hint: 'try again once it has finished; get_pipeline_status shows the pipeline’s latest run',
+  });
+}
+
+/** The shared state cannot be reached before anything was started: the write is refused. */
+function unavailable(
+  ctx: ServiceContext,
+  store: TriggerStore,
+  orchestrator: string,
+  error: StateUnavailableError,
+  action: WriteAction,
+): MonitorError {
+  ctx.logger.error({ err: error, state: store.location }, 'trigger state unavailable');
+  return new MonitorError(
+    'refused',
+    `${store.noun} cannot be read or written, so nothing was ${action === 'cancel' ? 'cancelled' : 'started'}.`,
+    { orchestrator, hint: store.unavailableHint },
+  );
 }
 
 async function guardedStart(
@@ -122,29 +178,20 @@ async function guardedStart(
   adapter: OrchestratorAdapter,
   qualified: string,
   paramsDigest: string,
-): Promise<TriggerResult> {
+): Promise<TriggerResult | Accepted> {
   const pipelineId = qualified.slice(adapter.name.length + 1);
   const action = input.action ?? 'trigger';
-  const tool = { trigger: 'trigger_pipeline', rerun: 'rerun_failed_tasks', cancel: 'cancel_run' }[action];
-  const base = {
-    tool,
-    orchestrator: adapter.name,
-    pipeline: qualified,
-    principal: input.principal ?? null,
-    client: input.client ?? null,
-    params: {
-      conf: ctx.text.line(canonicalJson(input.conf), 4000),
-      reason: ctx.text.optional(input.reason, 500),
-    },
-    params_digest: paramsDigest,
-  };
+  const base = auditBase(ctx, input, adapter.name, qualified, paramsDigest);
+  const tool = base.tool;
+  const store = state.store;
   const refuse = async (refusal: Refusal): Promise<never> => {
     try {
-      await state.audit.append({ ...base, ...blank(), decision: 'refused', reason: refusal.reason });
+      await store.append({ ...base, ...blank(), decision: 'refused', reason: refusal.reason });
     } catch (error) {
+      if (!(error instanceof StateUnavailableError)) throw error;
       ctx.logger.error(
-        { err: error, path: state.audit.path },
-        'audit log not writable (refusal not recorded)',
+        { err: error, state: store.location },
+        'refusal not recorded: trigger state unavailable',
       );
     }
     throw new MonitorError(
@@ -185,13 +232,18 @@ async function guardedStart(
     });
   }
   const now = ctx.now().getTime();
-  const rated = starts ? rateRefusal(ctx.triggers, qualified, acceptedHistory(ctx, state), now) : null;
-  if (rated) return refuse(rated);
+  if (starts) {
+    // Only what the limits look at: the last hour, or the cooldown when it is longer.
+    const lookback = Math.max(3600, ctx.triggers.cooldown_seconds) * 1000;
+    const accepted = await store.acceptedSince(now - lookback);
+    const rated = rateRefusal(ctx.triggers, qualified, accepted, now, input.principal ?? null);
+    if (rated) return refuse(rated);
+  }
 
   let nonce: string | null = null;
   if (ctx.triggers.confirm === 'always') {
     if (!input.confirmation_token) {
-      const issued = state.tokens.issue(qualified, paramsDigest);
+      const issued = await store.issueConfirmation(qualified, paramsDigest);
       return {
         status: 'confirmation_required',
         message: `Confirm with the user, then call ${tool} again with confirmation_token to ${action === 'trigger' ? 'start' : action} ${qualified}${input.run_id ? ` run ${input.run_id}` : ''}.`,
@@ -207,7 +259,7 @@ async function guardedStart(
         },
       };
     }
-    const check = state.tokens.check(input.confirmation_token, qualified, paramsDigest);
+    const check = await store.checkConfirmation(input.confirmation_token, qualified, paramsDigest);
     if (!check.ok) {
       return refuse({
         reason: `Confirmation refused: ${check.reason}.`,
@@ -222,24 +274,51 @@ async function guardedStart(
   const window = Math.floor(now / (Math.max(60, ctx.triggers.cooldown_seconds) * 1000));
   const key = input.idempotency_key ?? nonce ?? `${paramsDigest}:${window}`;
   const runId = `mcp__${digest(qualified, paramsDigest, key).slice(0, 24)}`;
+  if (action !== 'cancel') {
+    const earlier = await earlierStart(ctx, store, adapter, qualified, runId);
+    if (earlier) {
+      await store.append({
+        ...base,
+        ...blank(),
+        decision: 'accepted',
+        idempotency_key: runId,
+        run_id: earlier.run_id,
+        reason: ALREADY_STARTED_REASON,
+        latency_ms: 0,
+      });
+      if (nonce) await store.consumeConfirmation(nonce);
+      return {
+        status: 'already_started',
+        message: `Already started as ${earlier.run_id}; nothing new was started.`,
+        run: presentRun(earlier, ctx.text),
+        confirmation: null,
+      };
+    }
+  }
   const id = randomUUID();
-  try {
-    await state.audit.append({
+  await store.append({
+    ...base,
+    ...blank(),
+    id,
+    decision: 'intent',
+    idempotency_key: runId,
+    reason: ctx.text.optional(input.reason, 500),
+  });
+  if (nonce && !(await store.consumeConfirmation(nonce))) {
+    // Only reachable if the lock was bypassed: the token was redeemed elsewhere meanwhile.
+    await store.append({
       ...base,
       ...blank(),
       id,
-      decision: 'intent',
+      decision: 'failed',
       idempotency_key: runId,
-      reason: ctx.text.optional(input.reason, 500),
+      reason: 'the confirmation token was already used',
     });
-  } catch (error) {
-    ctx.logger.error({ err: error, path: state.audit.path }, 'audit log not writable');
-    throw new MonitorError('refused', 'The audit log cannot be written, so nothing was triggered.', {
+    throw new MonitorError('refused', 'Confirmation refused: the confirmation token was already used.', {
       orchestrator: adapter.name,
-      hint: 'an operator must fix triggers.audit_log',
+      hint: 'call again without confirmation_token for a new preview, and confirm it with the user',
     });
   }
-  if (nonce) state.tokens.consume(nonce);
 
   const started = Date.now();
   await input.progress?.(
@@ -263,7 +342,7 @@ async function guardedStart(
     const existing =
       isMonitorError(error) && error.kind === 'refused' ? await findRun(adapter, pipelineId, runId) : null;
     if (!existing) {
-      await state.audit.append({
+      await recordOutcome(ctx, store, {
         ...base,
         ...blank(),
         id,
@@ -277,18 +356,36 @@ async function guardedStart(
     run = existing;
     status = 'already_started';
   }
-  await state.audit.append({
+  await recordOutcome(ctx, store, {
     ...base,
     ...blank(),
     id,
     decision: 'accepted',
     idempotency_key: runId,
     run_id: run.run_id,
-    reason: status === 'already_started' ? 'the idempotency key matched an existing run' : null,
+    reason: status === 'already_started' ? ALREADY_STARTED_REASON : null,
     latency_ms: Date.now() - started,
   });
   if (action === 'cancel') status = 'cancelled';
-  if (status === 'started') acceptedHistory(ctx, state).push({ pipeline: qualified, at: now });
+  return { accepted: run, status };
+}
+
+/** What the guarded part hands back once the orchestrator accepted: the lock is released before waiting. */
+interface Accepted {
+  accepted: PipelineRun;
+  status: TriggerResult['status'];
+}
+
+/** Reports the accepted run and, with wait_seconds, follows it to the end; outside the pipeline lock. */
+async function finish(
+  ctx: ServiceContext,
+  input: TriggerInput,
+  adapter: OrchestratorAdapter,
+  pipelineId: string,
+  { accepted, status }: Accepted,
+): Promise<TriggerResult> {
+  const action = input.action ?? 'trigger';
+  let run = accepted;
   await input.progress?.(`${adapter.name} accepted: ${run.run_id} is ${run.native_status}`, 1);
   if (input.wait_seconds) run = await waitForRun(adapter, pipelineId, run, input);
   ctx.logger.info(
@@ -310,6 +407,29 @@ async function guardedStart(
   };
 }
 
+/** The fields every audit entry of one call shares. */
+function auditBase(
+  ctx: ServiceContext,
+  input: TriggerInput,
+  orchestrator: string,
+  qualified: string,
+  paramsDigest: string,
+) {
+  const action = input.action ?? 'trigger';
+  return {
+    tool: { trigger: 'trigger_pipeline', rerun: 'rerun_failed_tasks', cancel: 'cancel_run' }[action],
+    orchestrator,
+    pipeline: qualified,
+    principal: input.principal ?? null,
+    client: input.client ?? null,
+    params: {
+      conf: ctx.text.line(canonicalJson(input.conf), 4000),
+      reason: ctx.text.optional(input.reason, 500),
+    },
+    params_digest: paramsDigest,
+  };
+}
+
 function blank(): Omit<
   AuditEntry,
   'tool' | 'orchestrator' | 'pipeline' | 'principal' | 'client' | 'params' | 'params_digest' | 'decision'
@@ -324,21 +444,42 @@ function blank(): Omit<
   };
 }
 
-function acceptedHistory(ctx: ServiceContext, state: TriggerState): { pipeline: string; at: number }[] {
-  if (state.accepted) return state.accepted;
-  let entries: AuditEntry[];
+/**
+ * The outcome of a call the orchestrator has answered. If the state became unreachable meanwhile, the
+ * answer still stands (the run exists): the intent stays open and is reconciled later.
+ */
+async function recordOutcome(ctx: ServiceContext, store: TriggerStore, entry: AuditEntry): Promise<void> {
   try {
-    entries = state.audit.read();
+    await store.append(entry);
   } catch (error) {
-    ctx.logger.error({ err: error, path: state.audit.path }, 'audit log not readable');
-    throw new MonitorError('refused', 'The audit log cannot be read or written, so nothing was started.', {
-      hint: 'an operator must fix triggers.audit_log',
-    });
+    if (!(error instanceof StateUnavailableError)) throw error;
+    ctx.logger.error(
+      { err: error, state: store.location, audit_id: entry.id, decision: entry.decision },
+      'outcome not recorded: trigger state unavailable; it will be reconciled',
+    );
   }
-  state.accepted = entries
-    .filter((e) => (e.decision === 'accepted' || e.decision === 'reconciled') && e.run_id)
-    .map((e) => ({ pipeline: e.pipeline, at: Date.parse(e.time) }));
-  return state.accepted;
+}
+
+/**
+ * A run this idempotency key already started, by this process or another one sharing the store. Checked
+ * under the pipeline lock, so two processes can never both start the same key. An intent left open by a
+ * process that died is settled here first (it released the lock we now hold).
+ */
+async function earlierStart(
+  ctx: ServiceContext,
+  store: TriggerStore,
+  adapter: OrchestratorAdapter,
+  qualified: string,
+  runId: string,
+): Promise<PipelineRun | null> {
+  let entries = await store.entriesWithKey(qualified, runId);
+  const closed = new Set(entries.filter((e) => e.decision !== 'intent').map((e) => e.id));
+  const open = entries.filter((e) => e.decision === 'intent' && !closed.has(e.id));
+  for (const intent of open) await reconcileIntent(ctx, store, intent);
+  if (open.length > 0) entries = await store.entriesWithKey(qualified, runId);
+  const started = entries.filter(countsAsStart).at(-1);
+  if (!started?.run_id) return null;
+  return findRun(adapter, qualified.slice(adapter.name.length + 1), started.run_id);
 }
 
 async function findRun(

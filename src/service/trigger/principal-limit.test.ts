@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { buildService } from '../../app/build-service.js';
+import { createLogger } from '../../app/logger.js';
+import { TRIGGER_DEFAULTS } from '../../config/settings.js';
+import { orchestratorConfig } from '../../core/config.js';
+import { isMonitorError } from '../../core/errors.js';
+import { startAirflowEmulator } from '../../emulators/airflow/index.js';
+import { createDemoWorld } from '../../emulators/world/index.js';
+import { AuditLog } from './audit-log.js';
+import { LocalTriggerStore } from './local-store.js';
+import { LockBusyError, type TriggerStore } from './store.js';
+
+function serviceOn(emulatorUrl: string, auditPath: string, store?: TriggerStore) {
+  return buildService(
+    {
+      orchestrators: [
+        orchestratorConfig({
+          name: 'af',
+          type: 'airflow',
+          url: emulatorUrl,
+          auth: { kind: 'basic', username: 'u', password: 'p' },
+        }),
+      ],
+      triggers: {
+        ...TRIGGER_DEFAULTS,
+        enabled: true,
+        confirm: 'never',
+        cooldown_seconds: 0,
+        max_per_hour_per_principal: 2,
+        audit_log: auditPath,
+      },
+      source: 'test',
+    },
+    createLogger('silent'),
+    undefined,
+    store,
+  );
+}
+
+test('the per-principal limit applies to the caller named by the transport, and the audit names them', async () => {
+  const emulator = await startAirflowEmulator({
+    world: createDemoWorld(),
+    users: [{ username: 'u', password: 'p' }],
+  });
+  const auditPath = join(mkdtempSync(join(tmpdir(), 'pm-principal-')), 'audit.jsonl');
+  const service = serviceOn(emulator.url, auditPath);
+  const trigger = (pipeline_id: string, principal: string | null) =>
+    service.triggerPipeline({ pipeline_id, conf: {}, principal }).then(
+      (r) => r.status,
+      (e: unknown) => {
+        if (isMonitorError(e)) return e.message;
+        throw e;
+      },
+    );
+  try {
+    assert.equal(await trigger('daily_sales_etl', 'alice'), 'started');
+    assert.equal(await trigger('customer_360_build', 'alice'), 'started');
+    assert.match(
+      await trigger('kpi_dashboard_refresh', 'alice'),
+      /alice triggered 2 runs in the last hour \(limit 2 per caller\)/,
+    );
+    assert.equal(await trigger('kpi_dashboard_refresh', 'bob'), 'started');
+    assert.equal(await trigger('seo_rank_tracker', null), 'started', 'stdio has no principal');
+    const entries = new AuditLog(auditPath).read();
+    assert.deepEqual(
+      entries.filter((e) => e.decision !== 'intent').map((e) => [e.decision, e.principal]),
+      [
+        ['accepted', 'alice'],
+        ['accepted', 'alice'],
+        ['refused', 'alice'],
+        ['accepted', 'bob'],
+        ['accepted', null],
+      ],
+    );
+  } finally {
+    await service.close();
+    await emulator.close();
+  }
+});
+
+test('a pipeline lock held too long by another write: refused with a hint, audited, nothing started', async () => {
+  const emulator = await startAirflowEmulator({
+    world: createDemoWorld(),
+    users: [{ username: 'u', password: 'p' }],
+  });
+  const auditPath = join(mkdtempSync(join(tmpdir(), 'pm-busy-')), 'audit.jsonl');
+  // As the PostgreSQL store reports a lock_timeout while another replica holds the lock.
+  const store = new (class extends LocalTriggerStore {
+    override withPipelineLock<T>(pipeline: string): Promise<T> {
+      return Promise.reject(new LockBusyError(pipeline, 60_000));
+    }
+  })(auditPath);
+  const service = serviceOn(emulator.url, auditPath, store);
+  try {
+    await assert.rejects(
+      service.triggerPipeline({ pipeline_id: 'daily_sales_etl', conf: {}, principal: 'alice' }),
+      (error: Error) =>
+        isMonitorError(error) &&
+        error.kind === 'refused' &&
+        /Another write to af:daily_sales_etl has been in progress for over 60 s/.test(error.message) &&
+        /try again once it has finished/.test(error.hint ?? ''),
+    );
+    assert.deepEqual(
+      new AuditLog(auditPath).read().map((e) => [e.decision, e.principal]),
+      [['refused', 'alice']],
+    );
+    assert.equal(
+      emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/dagRuns')).length,
+      0,
+    );
+  } finally {
+    await service.close();
+    await emulator.close();
+  }
+});

@@ -1,0 +1,1 @@
+export { PostgresTriggerStore, type PostgresStoreOptions } from './postgres-store.js';
