@@ -38,4 +38,47 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    files: ['src/service/**/*.ts'],
+    ignores: ['src/service/**/*.test.ts', 'src/service/**/*.test.helper.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**', '**/mcp/**', '**/state/**', '**/app/**', '**/emulators/**'],
+              message: 'The service receives adapters and stores through core and service interfaces.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../**'], message: 'core imports nothing of ours outside core.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/state/**/*.ts'],
+    ignores: ['src/state/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**', '**/mcp/**', '**/app/**'],
+              message: 'A state store implements a service interface; it knows no adapter or transport.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
