@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { startDemoWorld } from './app/demo-world.js';
 import { buildService } from './app/build-service.js';
 import { createLogger } from './app/logger.js';
-import { serveOverHttp } from './app/serve-http.js';
+import { assertListenable, serveOverHttp } from './app/serve-http.js';
 import { serveOverStdio } from './app/serve-stdio.js';
 import { VERSION } from './app/version.js';
 import { renderAudit } from './app/render-audit.js';
@@ -61,48 +61,52 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  // Checked before anything starts, so that a bad address is a configuration error (exit 2).
+  const address = values.http === undefined ? null : parseListenAddress(values.http);
   const logger = createLogger();
   const demo = values.demo ? await startDemoWorld() : null;
-  const loaded = demo ? demo.settings : loadSettings(values.config, process.env);
-  // --read-only wins over any configuration.
-  const settings = values['read-only']
-    ? { ...loaded, triggers: { ...loaded.triggers, enabled: false } }
-    : loaded;
-  for (const o of settings.orchestrators.filter((o) => !o.tls.verify)) {
-    logger.warn(
-      { orchestrator: o.name },
-      'TLS certificate verification is OFF for this orchestrator (tls.verify: false)',
-    );
-  }
-  // Checked before anything starts, so that a bad address is a configuration error (exit 2).
-  const listen =
-    values.http === undefined ? null : parseListenAddress(values.http, (settings.http ?? HTTP_DEFAULTS).host);
-  const service = buildService(settings, logger);
-  if (listen) {
-    reconcile(service, logger);
-    try {
-      await serveOverHttp(service, settings, listen, logger);
-    } finally {
-      await service.close();
-      await demo?.close();
+  try {
+    const loaded = demo ? demo.settings : loadSettings(values.config, process.env);
+    // --read-only wins over any configuration.
+    const settings = values['read-only']
+      ? { ...loaded, triggers: { ...loaded.triggers, enabled: false } }
+      : loaded;
+    for (const o of settings.orchestrators.filter((o) => !o.tls.verify)) {
+      logger.warn(
+        { orchestrator: o.name },
+        'TLS certificate verification is OFF for this orchestrator (tls.verify: false)',
+      );
     }
-    // Anything still holding the event loop after the drain (an upstream call past the timeout) must not keep us up.
-    setTimeout(() => process.exit(process.exitCode ?? 0), 2_000).unref();
+    if (address) {
+      const listen = { host: address.host ?? (settings.http ?? HTTP_DEFAULTS).host, port: address.port };
+      assertListenable(listen, settings);
+      const service = buildService(settings, logger);
+      reconcile(service, logger);
+      try {
+        await serveOverHttp(service, settings, listen, logger);
+      } finally {
+        // An upstream call still running past the drain timeout must not hold the exit (closing waits for it).
+        setTimeout(() => process.exit(process.exitCode ?? 0), 2_000).unref();
+        await service.close();
+      }
+      return 0;
+    }
+    const service = buildService(settings, logger);
+    logger.info(
+      {
+        orchestrators: settings.orchestrators.map((o) => `${o.name} (${o.type})`),
+        triggers: settings.triggers.enabled,
+        source: settings.source,
+      },
+      'pipeline-monitor-mcp serving on stdio',
+    );
+    reconcile(service, logger);
+    await serveOverStdio(service, logger);
+    await service.close();
     return 0;
+  } finally {
+    await demo?.close();
   }
-  logger.info(
-    {
-      orchestrators: settings.orchestrators.map((o) => `${o.name} (${o.type})`),
-      triggers: settings.triggers.enabled,
-      source: settings.source,
-    },
-    'pipeline-monitor-mcp serving on stdio',
-  );
-  reconcile(service, logger);
-  await serveOverStdio(service, logger);
-  await service.close();
-  await demo?.close();
-  return 0;
 }
 
 function reconcile(service: ReturnType<typeof buildService>, logger: ReturnType<typeof createLogger>): void {

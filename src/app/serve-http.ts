@@ -22,6 +22,23 @@ export interface HttpServer {
   shutdown(reason: string): Promise<void>;
 }
 
+/** Beyond loopback only with authentication, and with the public URL that tokens and clients name. */
+export function assertListenable(listen: ListenAddress, settings: Settings): void {
+  if (isLoopbackHost(listen.host)) return;
+  if (!authConfigured(settings.auth ?? NO_AUTH)) {
+    throw new ConfigError(
+      '--http',
+      `refusing to listen on ${listen.host} (not a loopback address) without authentication: configure auth.tokens or auth.oauth (README, "Team deployment"), or listen on 127.0.0.1`,
+    );
+  }
+  if (!(settings.http ?? HTTP_DEFAULTS).public_url) {
+    throw new ConfigError(
+      'http.public_url',
+      'is required when listening beyond loopback: the URL clients use for the MCP endpoint, e.g. https://pipelines.example.com/mcp',
+    );
+  }
+}
+
 /**
  * Serves MCP over streamable HTTP at /mcp, with /healthz, /readyz and the OAuth protected-resource
  * metadata. Refuses to listen beyond loopback without authentication.
@@ -32,22 +49,9 @@ export async function startHttpServer(
   listen: ListenAddress,
   logger: Logger,
 ): Promise<HttpServer> {
+  assertListenable(listen, settings);
   const http = settings.http ?? HTTP_DEFAULTS;
   const auth = settings.auth ?? NO_AUTH;
-  if (!isLoopbackHost(listen.host)) {
-    if (!authConfigured(auth)) {
-      throw new ConfigError(
-        '--http',
-        `refusing to listen on ${listen.host} (not a loopback address) without authentication: configure auth.tokens or auth.oauth (README, "Team deployment"), or listen on 127.0.0.1`,
-      );
-    }
-    if (!http.public_url) {
-      throw new ConfigError(
-        'http.public_url',
-        'is required when listening beyond loopback: the URL clients use for the MCP endpoint, e.g. https://pipelines.example.com/mcp',
-      );
-    }
-  }
 
   const drain = new Drain();
   const mcp = createMcpHttpHandler(service, { version: VERSION, logger, maxBodyBytes: http.max_body_bytes });

@@ -6,14 +6,14 @@ export interface ListenAddress {
   port: number;
 }
 
-/** `--http PORT`, `--http HOST:PORT` or `--http [IPv6]:PORT`; a bare port binds `defaultHost`. */
-export function parseListenAddress(value: string, defaultHost: string): ListenAddress {
+/** `--http PORT`, `--http HOST:PORT` or `--http [IPv6]:PORT`; host null for a bare port. */
+export function parseListenAddress(value: string): { host: string | null; port: number } {
   const match = /^(?:\[([0-9a-f:.]+)\]:|([^:[\]]+):)?(\d{1,5})$/i.exec(value.trim());
   const port = Number(match?.[3]);
   if (!match || !Number.isInteger(port) || port > 65_535) {
     throw new ConfigError('--http', 'expected [host:]port, e.g. 8080, 127.0.0.1:8080 or [::1]:8080');
   }
-  return { host: match[1] ?? match[2] ?? defaultHost, port };
+  return { host: match[1] ?? match[2] ?? null, port };
 }
 
 /** Only these are reachable from this machine alone; anything else (0.0.0.0, ::, a LAN address, a name) is not. */
