@@ -65,6 +65,10 @@ export interface ConnectOptions {
   modern?: boolean;
   /** Sees every HTTP exchange the client makes. */
   onResponse?: (response: Response) => void;
+  /** Declares form elicitation and answers every request with this. */
+  elicit?: (
+    message: string,
+  ) => { action: 'accept'; content: Record<string, boolean> } | { action: 'decline' };
 }
 
 /** A real MCP client over streamable HTTP. */
@@ -83,8 +87,17 @@ export async function connectHttp(url: string, options: ConnectOptions = {}): Pr
   });
   const client = new Client(
     { name: 'e2e-http-test', version: '1.0.0' },
-    options.modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+    {
+      ...(options.elicit ? { capabilities: { elicitation: { form: {} } } } : {}),
+      ...(options.modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+    },
   );
+  const elicit = options.elicit;
+  if (elicit) {
+    client.setRequestHandler('elicitation/create', async (request) =>
+      elicit(String((request.params as { message?: string }).message)),
+    );
+  }
   await client.connect(transport);
   return {
     client,

@@ -156,3 +156,49 @@ describe('refusals at startup', () => {
     assert.doesNotMatch(short.stderr, /hunter2/);
   });
 });
+
+describe('confirming a write over stateless HTTP', () => {
+  for (const modern of [true, false]) {
+    const how = modern
+      ? '2026-07-28: through the client form (an input_required round, no session needed)'
+      : '2025-era: no server→client request without a session, so the two-step token instead';
+    test(how, async () => {
+      const world = await startDemoWorld({ orchestrators: ['airflow'] });
+      const server = await startHttpCli(demoEnvironment(world));
+      const asked: string[] = [];
+      const mcp = await connectHttp(server.url, {
+        modern,
+        elicit: (message) => {
+          asked.push(message);
+          return { action: 'accept', content: { confirm: true } };
+        },
+      });
+      try {
+        const args = { pipeline_id: 'daily_sales_etl', reason: 'http confirmation' };
+        let result = await mcp.call('trigger_pipeline', args);
+        assert.equal(result.isError, false, result.text);
+        if (!modern) {
+          assert.equal(asked.length, 0);
+          const preview = result.structured as { status: string; confirmation: { token: string } };
+          assert.equal(preview.status, 'confirmation_required');
+          result = await mcp.call('trigger_pipeline', {
+            ...args,
+            confirmation_token: preview.confirmation.token,
+          });
+        } else {
+          assert.equal(asked.length, 1);
+          assert.match(asked[0] ?? '', /daily_sales_etl/);
+        }
+        assert.equal((result.structured as { status: string }).status, 'started', result.text);
+        const posts = world
+          .emulator('airflow')
+          .requests.filter((r) => r.method === 'POST' && r.path.endsWith('/dags/daily_sales_etl/dagRuns'));
+        assert.equal(posts.length, 1);
+      } finally {
+        await mcp.close();
+        await server.stop();
+        await world.close();
+      }
+    });
+  }
+});
