@@ -5,7 +5,7 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/config-error.js';
 import { authConfigured, HTTP_DEFAULTS, NO_AUTH, type Settings } from '../config/settings.js';
-import { Drain } from '../mcp/http/drain.js';
+import { Drain, opensSubscription } from '../mcp/http/drain.js';
 import { createFrontDoor, MCP_PATH, type Admission } from '../mcp/http/front-door.js';
 import { isLoopbackHost, urlHost, type ListenAddress } from '../mcp/http/listen-address.js';
 import { createMcpHttpHandler } from '../mcp/http/mcp-handler.js';
@@ -55,10 +55,10 @@ export async function startHttpServer(
 
   const drain = new Drain();
   const mcp = createMcpHttpHandler(service, { version: VERSION, logger, maxBodyBytes: http.max_body_bytes });
-  const serveMcp = toNodeHandler(mcp, {
+  const nodeOptions = {
     maxRequestBodySize: http.max_body_bytes,
-    onerror: (error) => logger.error({ err: error }, 'MCP over HTTP failed'),
-  });
+    onerror: (error: Error) => logger.error({ err: error }, 'MCP over HTTP failed'),
+  };
   let frontDoor: ((request: Request) => Promise<Admission>) | null = null;
 
   const server = createNodeServer((req, res) => {
@@ -90,6 +90,16 @@ export async function startHttpServer(
     if (admission.kind === 'refuse') return send(res, admission.response);
     drain.track(res);
     if (admission.authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = admission.authInfo;
+    // Per request, to see the buffered body: a subscription stream is not a call to wait for when draining.
+    const serveMcp = toNodeHandler(
+      {
+        fetch: async (request, options) => {
+          if (await opensSubscription(request)) drain.detach(res);
+          return mcp.fetch(request, options);
+        },
+      },
+      nodeOptions,
+    );
     await serveMcp(req, res);
   }
 

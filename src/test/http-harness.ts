@@ -65,6 +65,8 @@ export interface ConnectOptions {
   modern?: boolean;
   /** Sees every HTTP exchange the client makes. */
   onResponse?: (response: Response) => void;
+  /** Opens a `subscriptions/listen` stream (2026-07-28) for tool list changes, as long-lived clients do. */
+  listen?: boolean;
   /** Declares form elicitation and answers every request with this. */
   elicit?: (
     message: string,
@@ -90,6 +92,7 @@ export async function connectHttp(url: string, options: ConnectOptions = {}): Pr
     {
       ...(options.elicit ? { capabilities: { elicitation: { form: {} } } } : {}),
       ...(options.modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+      ...(options.listen ? { listChanged: { tools: { onChanged: () => undefined } } } : {}),
     },
   );
   const elicit = options.elicit;

@@ -20,8 +20,8 @@ export class KeySetUnavailableError extends Error {
   override name = 'KeySetUnavailableError';
 }
 
-// The subject goes into the audit log and logs: printable, bounded.
-const SUBJECT = /^[\x21-\x7e\u00a1-\uffff][\x20-\x7e\u00a1-\uffff]{0,255}$/u;
+// The subject goes into the audit log and logs: printable ASCII (no spaces, no bidi tricks), bounded.
+const SUBJECT = /^[\x21-\x7e]{1,256}$/;
 const KEY_SET_FAILURES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC']);
 
 /**

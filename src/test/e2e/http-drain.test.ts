@@ -104,3 +104,29 @@ test('a call longer than the drain timeout does not hold the shutdown: exit 0 so
     await emulator.close();
   }
 });
+
+test('an open subscriptions/listen stream does not hold the shutdown: it is closed, calls in flight still finish', async () => {
+  const { emulator, slowDown } = await slowableAirflow(1_500);
+  const server = await startHttpCli(config(emulator.url, 20));
+  const listener = await connectHttp(server.url, { modern: true, listen: true });
+  const mcp = await connectHttp(server.url, { modern: true });
+  try {
+    assert.equal((await mcp.call('list_all_pipelines', { limit: 1 })).isError, false);
+    const arrived = slowDown();
+    const pending = mcp.call('get_pipeline_status', { pipeline_id: 'daily_sales_etl' });
+    await arrived;
+    const signalled = Date.now();
+    server.child.kill('SIGTERM');
+    const answer = await pending;
+    assert.equal(answer.isError, false, answer.text);
+    assert.equal(await server.exited, 0);
+    const ms = Date.now() - signalled;
+    assert.ok(ms < 6_000, `exited ${ms} ms after SIGTERM, not after the 20 s drain timeout`);
+    assert.doesNotMatch(server.stderr(), /drain timeout/);
+  } finally {
+    await listener.close().catch(() => undefined);
+    await mcp.close().catch(() => undefined);
+    await server.stop();
+    await emulator.close();
+  }
+});
