@@ -31,7 +31,7 @@ const KEY_SET_FAILURES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_J
  */
 export function createJwtVerifier(
   oauth: OAuthSettings,
-  audience: string,
+  audience: string | string[],
 ): (token: string) => Promise<VerifiedJwt> {
   const keys = createRemoteJWKSet(new URL(oauth.jwks_url), {
     timeoutDuration: 5_000,

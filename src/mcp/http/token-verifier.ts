@@ -20,7 +20,9 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]*\.[\w-]*$/;
  * cannot travel further than this check.
  */
 export function createTokenVerifier(auth: AuthSettings, resource: URL, logger: Logger): OAuthTokenVerifier {
-  const verifyJwt = auth.oauth ? createJwtVerifier(auth.oauth, auth.oauth.audience ?? resource.href) : null;
+  // By default the audience is this server's URL, with or without a trailing slash (`https://x/` is `https://x`).
+  const audience = auth.oauth?.audience ?? [...new Set([resource.href, resource.href.replace(/\/$/, '')])];
+  const verifyJwt = auth.oauth ? createJwtVerifier(auth.oauth, audience) : null;
   return {
     async verifyAccessToken(token: string): Promise<AuthInfo> {
       const base = { token: '[verified]', resource };

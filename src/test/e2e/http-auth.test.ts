@@ -375,3 +375,49 @@ describe('per-principal rate limit', () => {
     assert.equal(other.status, 200, other.body);
   });
 });
+
+describe('when the JWKS cannot be read', () => {
+  test('a JWT gets a 500 (not a 401: the token may be fine), static tokens still work', async () => {
+    const key = await keyPair('k', 'ES256');
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const world = await startDemoWorld({ orchestrators: ['airflow'] });
+    const server = await startHttpCli(
+      extendConfig(demoEnvironment(world), {
+        auth: {
+          tokens: [{ name: 'a', sha256: sha256(READ_TOKEN) }],
+          oauth: { issuer: 'https://idp.example', jwks_url: `http://127.0.0.1:${port}/jwks.json` },
+        },
+      }),
+    );
+    try {
+      const token = await new SignJWT({ scope: 'pipelines:read' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+        .setIssuer('https://idp.example')
+        .setAudience(server.url)
+        .setSubject('alice')
+        .setExpirationTime('5m')
+        .sign(key.privateKey);
+      const before = world.emulators[0]!.requests.length;
+      const answer = await postJsonRpc(
+        server.url,
+        { method: 'tools/list' },
+        { authorization: `Bearer ${token}` },
+      );
+      assert.equal(answer.status, 500, answer.body);
+      assert.match(server.stderr(), /cannot read the JWKS/);
+      assert.equal(world.emulators[0]!.requests.length, before);
+      const ok = await postJsonRpc(
+        server.url,
+        { method: 'tools/list' },
+        { authorization: `Bearer ${READ_TOKEN}` },
+      );
+      assert.equal(ok.status, 200, ok.body);
+    } finally {
+      await server.stop();
+      await world.close();
+    }
+  });
+});
