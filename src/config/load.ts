@@ -6,8 +6,15 @@ import type * as z from 'zod';
 import type { AuthConfig, OrchestratorConfig } from '../core/config.js';
 import { ConfigError } from './config-error.js';
 import { interpolateEnv, protectReferences } from './interpolate.js';
-import { configFileSchema, type ConfigFile } from './schema.js';
-import { STATE_DEFAULTS, TRIGGER_DEFAULTS, type Settings } from './settings.js';
+import { JWT_ALGORITHMS, configFileSchema, type ConfigFile } from './schema.js';
+import {
+  HTTP_DEFAULTS,
+  STATE_DEFAULTS,
+  TRIGGER_DEFAULTS,
+  type AuthSettings,
+  type HttpSettings,
+  type Settings,
+} from './settings.js';
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
@@ -163,6 +170,69 @@ function toSettings(file: ConfigFile, source: string, env: NodeJS.ProcessEnv): S
       schema: file.state?.schema ?? STATE_DEFAULTS.schema,
     },
     source,
+    http: toHttpSettings(file.http),
+    auth: toAuthSettings(file.auth),
+  };
+}
+
+// ── HTTP transport (--http) and the authentication of its callers ──
+
+function toHttpSettings(http: ConfigFile['http']): HttpSettings {
+  return {
+    host: http?.host ?? HTTP_DEFAULTS.host,
+    public_url: http?.public_url ?? HTTP_DEFAULTS.public_url,
+    allowed_hosts: http?.allowed_hosts ?? HTTP_DEFAULTS.allowed_hosts,
+    allowed_origins: (http?.allowed_origins ?? HTTP_DEFAULTS.allowed_origins).map((o, i) =>
+      originHostName(o, i),
+    ),
+    max_body_bytes: http?.max_body_bytes ?? HTTP_DEFAULTS.max_body_bytes,
+    drain_timeout_ms:
+      http?.drain_timeout_seconds !== undefined
+        ? http.drain_timeout_seconds * 1000
+        : HTTP_DEFAULTS.drain_timeout_ms,
+    requests_per_minute: http?.rate_limit?.requests_per_minute ?? HTTP_DEFAULTS.requests_per_minute,
+  };
+}
+
+/** `https://app.example.com` or `app.example.com` → `app.example.com` (origins are compared by host name). */
+function originHostName(value: string, index: number): string {
+  if (!value.includes('://')) return value.toLowerCase();
+  try {
+    const url = new URL(value);
+    return url.host.startsWith('[') ? url.hostname : url.hostname.toLowerCase();
+  } catch {
+    throw new ConfigError(`http.allowed_origins[${index}]`, 'must be a host name or an origin URL');
+  }
+}
+
+function toAuthSettings(auth: ConfigFile['auth']): AuthSettings {
+  const tokens = (auth?.tokens ?? []).map((t) => ({
+    name: t.name,
+    sha256: t.sha256.toLowerCase(),
+    scopes: t.scopes ?? ['pipelines:read' as const],
+  }));
+  const names = new Set<string>();
+  const hashes = new Set<string>();
+  tokens.forEach((t, i) => {
+    if (names.has(t.name)) throw new ConfigError(`auth.tokens[${i}].name`, `"${t.name}" is used twice`);
+    if (hashes.has(t.sha256))
+      throw new ConfigError(`auth.tokens[${i}].sha256`, 'is the same as another token');
+    names.add(t.name);
+    hashes.add(t.sha256);
+  });
+  const o = auth?.oauth;
+  return {
+    tokens,
+    oauth: o
+      ? {
+          issuer: o.issuer,
+          jwks_url: o.jwks_url,
+          audience: o.audience ?? null,
+          algorithms: o.algorithms ?? [...JWT_ALGORITHMS],
+          authorization_servers: o.authorization_servers ?? [o.issuer],
+          clock_tolerance_seconds: o.clock_tolerance_seconds ?? 30,
+        }
+      : null,
   };
 }
 

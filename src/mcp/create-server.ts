@@ -1,8 +1,9 @@
-import { McpServer } from '@modelcontextprotocol/server';
+import { McpServer, requireScopes } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { isMonitorError } from '../core/errors.js';
 import type { MonitorService } from '../service/monitor-service.js';
-import type { ToolCall, ToolDefinition } from './tool-definition.js';
+import { READ_SCOPE, TRIGGER_SCOPE } from './http/scopes.js';
+import type { Principal, ToolCall, ToolDefinition } from './tool-definition.js';
 import { canElicit, declinedResult, elicitConfirmation } from './elicit-confirmation.js';
 import { registerPrompts } from './prompts.js';
 import { errorResult } from './tool-result.js';
@@ -13,7 +14,13 @@ export const SERVER_NAME = 'pipeline-monitor-mcp';
 export interface ServerOptions {
   version: string;
   logger: Logger;
+  /** The caller the HTTP transport authenticated; absent or null on stdio and on unauthenticated loopback HTTP. */
+  principal?: Principal | null;
 }
+
+// An authenticated caller without `pipelines:trigger` gets the transport's 403 step-up challenge (the SDK
+// checks this before the call is dispatched); without authentication (stdio) there is nothing to check.
+const writeScopeChallenge = requireScopes(READ_SCOPE, TRIGGER_SCOPE);
 
 /** The tools this server offers under its configuration: write tools only when triggers are enabled. */
 export function enabledTools(service: MonitorService): ToolDefinition[] {
@@ -39,12 +46,13 @@ export function createServer(service: MonitorService, options: ServerOptions): M
         inputSchema: tool.input,
         outputSchema: tool.output,
         annotations: tool.annotations,
+        ...(tool.writes ? { scopeChallenge: writeScopeChallenge } : {}),
       },
       async (args: unknown, ctx) => {
         const progressToken = ctx.mcpReq._meta?.progressToken;
         const call: ToolCall = {
           signal: ctx.mcpReq.signal,
-          principal: null,
+          principal: options.principal ?? null,
           progress: async (message, progress, total) => {
             if (progressToken === undefined) return;
             await ctx.mcpReq.notify({
@@ -53,6 +61,13 @@ export function createServer(service: MonitorService, options: ServerOptions): M
             });
           },
         };
+        // Belt and braces: the scope challenge above already answered such a call with a 403.
+        if (tool.writes && call.principal && !call.principal.scopes.includes(TRIGGER_SCOPE)) {
+          return {
+            isError: true,
+            content: [{ type: 'text', text: `Refused: writes need the ${TRIGGER_SCOPE} scope.` }],
+          };
+        }
         const started = Date.now();
         try {
           // Parsing strips fields the schema does not declare (clients reject those) and fails loudly on a mismatch.
