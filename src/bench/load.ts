@@ -1,5 +1,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { demoEnvironment, startDemoWorld } from '../app/demo-world.js';
 import { CLI } from './server-session.js';
@@ -25,18 +27,31 @@ export interface LoadFigures {
 
 /**
  * N concurrent MCP clients × M tool calls each against one HTTP server (the built CLI with `--http`) over the
- * demo emulators, with the read cache off so every call reaches the orchestrators. Two rounds, so that RSS
- * growth after warm-up (a leak) is visible apart from the first round's allocations.
+ * demo emulators, with the read cache off so every call reaches the orchestrators. Each client is its own
+ * principal with its own static token, as on a team server. Two rounds, so that RSS growth after warm-up
+ * (a leak) is visible apart from the first round's allocations.
  */
 export async function measureLoad(clients: number, callsPerClient: number): Promise<LoadFigures> {
   const world = await startDemoWorld();
   const port = await freePort();
+  const tokens = Array.from({ length: clients + 1 }, () => randomBytes(24).toString('base64url'));
+  const env = demoEnvironment(world, { triggers: false });
+  const configPath = env.PIPELINE_MONITOR_CONFIG as string;
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  config.auth = {
+    tokens: tokens.map((token, i) => ({
+      name: `user${i}`,
+      sha256: createHash('sha256').update(token).digest('hex'),
+      scopes: ['pipelines:read'],
+    })),
+  };
+  writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
   const child = spawn(process.execPath, [CLI, '--http', `127.0.0.1:${port}`], {
     env: {
       PATH: process.env.PATH ?? '',
       PIPELINE_MONITOR_LOG_LEVEL: 'warn',
       PIPELINE_MONITOR_CACHE_TTL_MS: '0',
-      ...demoEnvironment(world, { triggers: false }),
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -44,13 +59,13 @@ export async function measureLoad(clients: number, callsPerClient: number): Prom
   try {
     await waitReady(url, child.pid);
     const pid = child.pid as number;
-    const probe = await connect(url);
+    const probe = await connect(url, tokens[clients] as string);
     const calls = await callMix(probe);
     await probe.close();
     const rssBefore = currentRssMiB(pid);
-    const first = await round(url, clients, callsPerClient, calls);
+    const first = await round(url, tokens, callsPerClient, calls);
     const rssFirst = currentRssMiB(pid);
-    const second = await round(url, clients, callsPerClient, calls);
+    const second = await round(url, tokens, callsPerClient, calls);
     const rssSecond = currentRssMiB(pid);
     const latencies = [...first.latencies, ...second.latencies];
     return {
@@ -97,7 +112,7 @@ async function callMix(client: Client): Promise<Call[]> {
 
 async function round(
   url: string,
-  clients: number,
+  tokens: string[],
   callsPerClient: number,
   calls: Call[],
 ): Promise<{ latencies: number[]; errors: number; toolErrors: number; wallMs: number }> {
@@ -106,8 +121,14 @@ async function round(
   let toolErrors = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      const client = await connect(url);
+    Array.from({ length: tokens.length - 1 }, async (_, c) => {
+      let client: Client;
+      try {
+        client = await connect(url, tokens[c] as string);
+      } catch {
+        errors += callsPerClient;
+        return;
+      }
       try {
         for (let i = 0; i < callsPerClient; i++) {
           const [name, args] = calls[(c + i) % calls.length] as Call;
@@ -128,9 +149,13 @@ async function round(
   return { latencies, errors, toolErrors, wallMs: performance.now() - started };
 }
 
-async function connect(url: string): Promise<Client> {
+async function connect(url: string, token: string): Promise<Client> {
   const client = new Client({ name: 'pipeline-monitor-load', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
   return client;
 }
 
