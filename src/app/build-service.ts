@@ -22,6 +22,7 @@ export function buildService(
     now,
     readCacheTtlMs: ttlMs,
     logger,
+    ...(settings.call_timeout_ms === undefined ? {} : { callTimeoutMs: settings.call_timeout_ms }),
   });
 }
 

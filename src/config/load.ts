@@ -6,6 +6,7 @@ import type * as z from 'zod';
 import type { AuthConfig, OrchestratorConfig } from '../core/config.js';
 import { ConfigError } from './config-error.js';
 import { interpolateEnv, protectReferences } from './interpolate.js';
+import { toResilience } from './resilience.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
 import { TRIGGER_DEFAULTS, type Settings } from './settings.js';
 
@@ -142,6 +143,7 @@ function toSettings(file: ConfigFile, source: string, env: NodeJS.ProcessEnv): S
       ca_pem: entry.tls?.ca_file ? readCaFile(entry.tls.ca_file, i) : null,
       verify: entry.tls?.verify ?? true,
     },
+    resilience: toResilience(entry.resilience),
   }));
   const t = file.triggers;
   return {
@@ -156,6 +158,7 @@ function toSettings(file: ConfigFile, source: string, env: NodeJS.ProcessEnv): S
       confirm: t?.confirm ?? TRIGGER_DEFAULTS.confirm,
       audit_log: t?.audit_log ?? defaultAuditLogPath(env),
     },
+    ...(file.call_timeout_seconds === undefined ? {} : { call_timeout_ms: file.call_timeout_seconds * 1000 }),
     source,
   };
 }

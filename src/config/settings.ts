@@ -26,6 +26,8 @@ export const TRIGGER_DEFAULTS = {
 export interface Settings {
   orchestrators: OrchestratorConfig[];
   triggers: TriggerSettings;
+  /** A tool call's time budget (call_timeout_seconds); unset = the default (50 s). */
+  call_timeout_ms?: number;
   /** Where the settings came from, for the startup log line. */
   source: string;
 }

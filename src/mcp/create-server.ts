@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isMonitorError } from '../core/errors.js';
 import type { MonitorService } from '../service/monitor-service.js';
 import type { ToolCall, ToolDefinition } from './tool-definition.js';
+import { callBudgetMs, withinCallBudget } from './call-deadline.js';
 import { canElicit, declinedResult, elicitConfirmation } from './elicit-confirmation.js';
 import { registerPrompts } from './prompts.js';
 import { errorResult } from './tool-result.js';
@@ -60,7 +61,11 @@ export function createServer(service: MonitorService, options: ServerOptions): M
             ? { ...(args as object), client: server.server.getClientVersion()?.name ?? null }
             : args;
           const runOnce = async (input: unknown) =>
-            tool.output.parse(await tool.run(service, input as never, call)) as Record<string, unknown>;
+            tool.output.parse(
+              await withinCallBudget(ctx.mcpReq.signal, callBudgetMs(service.ctx.callTimeoutMs, input), () =>
+                tool.run(service, input as never, call),
+              ),
+            ) as Record<string, unknown>;
           let output = await runOnce(withClient);
           // A write that needs confirmation: ask the user through the client's form when it has one.
           const confirmation = output.confirmation as { token: string } | null | undefined;
