@@ -197,5 +197,5 @@ function noteIn(map: Map<string, number>, key: string, delta: 1 | -1): void {
 }
 
 function seconds(ms: number): string {
-  return String(Math.round(ms / 100) / 10);
+  return String(Number((ms / 1000).toFixed(ms < 1000 ? 2 : 1)));
 }
