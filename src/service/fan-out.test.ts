@@ -86,3 +86,23 @@ describe('a coalesced read shared by two calls', () => {
     callB.dispose();
   });
 });
+
+describe('a partial answer in a read cache', () => {
+  it('is shared with concurrent callers but not reused after', async () => {
+    const cache = new TtlCache<{ unavailable: string[] }>(10_000);
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return { unavailable: loads === 1 ? ['down'] : [] };
+    };
+    const keep = (v: { unavailable: string[] }) => v.unavailable.length === 0;
+    const [a, b] = await Promise.all([cache.get('k', load, keep), cache.get('k', load, keep)]);
+    assert.equal(a, b);
+    assert.equal(loads, 1);
+    assert.deepEqual((await cache.get('k', load, keep)).unavailable, [], 'asked again');
+    assert.equal(loads, 2);
+    await cache.get('k', load, keep);
+    assert.equal(loads, 2, 'a complete answer is reused');
+  });
+});

@@ -13,7 +13,8 @@ export class TtlCache<T> {
     private readonly maxEntries = 256,
   ) {}
 
-  get(key: string, load: () => Promise<T>): Promise<T> {
+  /** `keep`: whether a loaded value may be reused (a partial answer is shared with concurrent callers only). */
+  get(key: string, load: () => Promise<T>, keep: (value: T) => boolean = () => true): Promise<T> {
     const hit = this.entries.get(key);
     // A coalesced load stops only when every call waiting for it has stopped (cancelled or out of time).
     if (hit && this.now() - hit.at < this.ttlMs && !hit.scope.signal.aborted) {
@@ -25,7 +26,10 @@ export class TtlCache<T> {
     const value = runInCall(scope, load);
     this.entries.set(key, { at: this.now(), value, scope });
     value.then(
-      () => scope.release(),
+      (loaded) => {
+        scope.release();
+        if (!keep(loaded) && this.entries.get(key)?.value === value) this.entries.delete(key);
+      },
       () => {
         scope.release();
         if (this.entries.get(key)?.value === value) this.entries.delete(key);

@@ -56,6 +56,8 @@ const INVALID_UTF8 = [0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1];
 export class FaultPlan {
   readonly rules: FaultRule[] = [];
   readonly hits: FaultHit[] = [];
+  /** When each request arrived (faulted or not), in order; tests clear it. */
+  readonly arrivals: { at: number; method: string; path: string }[] = [];
   private readonly hung = new Set<() => void>();
 
   /** Adds a rule (checked after those already there); returns it, so a test can remove it. */
@@ -73,9 +75,10 @@ export class FaultPlan {
   /** Wraps an emulator's fetch handler (as given to @hono/node-server's `serve`). */
   wrap(fetch: Fetch): Fetch {
     return async (request, env) => {
+      const url = new URL(request.url);
+      this.arrivals.push({ at: Date.now(), method: request.method, path: url.pathname });
       const rule = await this.take(request);
       if (!rule) return fetch(request, env);
-      const url = new URL(request.url);
       const hit: FaultHit = { at: Date.now(), method: request.method, path: url.pathname, kind: rule.kind };
       this.hits.push(hit);
       switch (rule.kind) {
