@@ -27,6 +27,7 @@ export function buildService(
       now,
       readCacheTtlMs: ttlMs,
       logger,
+      ...(settings.call_timeout_ms === undefined ? {} : { callTimeoutMs: settings.call_timeout_ms }),
     },
     store,
   );

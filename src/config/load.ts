@@ -6,6 +6,7 @@ import type * as z from 'zod';
 import type { AuthConfig, OrchestratorConfig } from '../core/config.js';
 import { ConfigError } from './config-error.js';
 import { interpolateEnv, protectReferences } from './interpolate.js';
+import { toResilience } from './resilience.js';
 import { JWT_ALGORITHMS, configFileSchema, type ConfigFile } from './schema.js';
 import {
   HTTP_DEFAULTS,
@@ -149,6 +150,7 @@ function toSettings(file: ConfigFile, source: string, env: NodeJS.ProcessEnv): S
       ca_pem: entry.tls?.ca_file ? readCaFile(entry.tls.ca_file, i) : null,
       verify: entry.tls?.verify ?? true,
     },
+    resilience: toResilience(entry.resilience),
   }));
   const t = file.triggers;
   return {
@@ -169,6 +171,7 @@ function toSettings(file: ConfigFile, source: string, env: NodeJS.ProcessEnv): S
       postgres_url: file.state?.postgres_url ?? null,
       schema: file.state?.schema ?? STATE_DEFAULTS.schema,
     },
+    ...(file.call_timeout_seconds === undefined ? {} : { call_timeout_ms: file.call_timeout_seconds * 1000 }),
     source,
     http: toHttpSettings(file.http),
     auth: toAuthSettings(file.auth),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { callTimeoutSecondsSchema, resilienceEntrySchema } from './resilience.js';
 
 const name = z
   .string()
@@ -30,6 +31,7 @@ export const orchestratorEntrySchema = z.strictObject({
   timeout_seconds: z.number().positive().max(600).optional(),
   api_version: z.enum(['auto', 'v1', 'v2']).optional(),
   tls: z.strictObject({ ca_file: z.string().min(1).optional(), verify: z.boolean().optional() }).optional(),
+  resilience: resilienceEntrySchema.optional(),
 });
 
 const glob = z.string().min(1).max(300);
@@ -152,6 +154,7 @@ export const configFileSchema = z.strictObject({
   state: stateSchema.optional(),
   http: httpSchema.optional(),
   auth: authSchema.optional(),
+  call_timeout_seconds: callTimeoutSecondsSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -31,6 +31,8 @@ export interface Settings {
   triggers: TriggerSettings;
   /** Shared trigger state; absent or without a URL: the local audit file and in-process locks. */
   state?: StateSettings;
+  /** A tool call's time budget (call_timeout_seconds); unset = the default (50 s). */
+  call_timeout_ms?: number;
   /** Where the settings came from, for the startup log line. */
   source: string;
   /** `--http` serving; absent: HTTP_DEFAULTS. */

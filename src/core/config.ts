@@ -17,6 +17,8 @@ export interface OrchestratorConfig {
   /** Airflow only: which REST API to speak; `auto` detects it from the URL (v2 = Airflow 3, v1 = Airflow 2). */
   api_version: 'auto' | 'v1' | 'v2';
   tls: TlsConfig;
+  /** Retries, circuit breaker and concurrency toward this orchestrator; defaults when absent. */
+  resilience?: Partial<ResilienceConfig>;
 }
 
 export interface TlsConfig {
@@ -24,6 +26,20 @@ export interface TlsConfig {
   ca_pem: string | null;
   /** Only false when configured explicitly; the server warns about it at startup. */
   verify: boolean;
+}
+
+/** How the server protects itself and the orchestrator when it is slow, overloaded or down. */
+export interface ResilienceConfig {
+  /** Retries of reads and of keyed triggers after the first attempt. */
+  retries: number;
+  /** Longest Retry-After waited for; a longer one fails at once, saying when to try again. */
+  retry_after_max_ms: number;
+  /** Requests in flight at once; more wait their turn. */
+  max_concurrency: number;
+  /** Failed requests in a row (connection failures, timeouts, 5xx) that open the circuit; 0 = never. */
+  breaker_failures: number;
+  /** How long an open circuit fails fast before one trial request. */
+  breaker_cooldown_ms: number;
 }
 
 /** The exact secret values from configuration, so they can be redacted wherever they appear. */

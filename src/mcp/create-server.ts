@@ -4,6 +4,7 @@ import { isMonitorError } from '../core/errors.js';
 import type { MonitorService } from '../service/monitor-service.js';
 import { READ_SCOPE, TRIGGER_SCOPE } from './http/scopes.js';
 import type { Principal, ToolCall, ToolDefinition } from './tool-definition.js';
+import { callBudgetMs, withinCallBudget } from './call-deadline.js';
 import { canElicit, declinedResult, elicitConfirmation } from './elicit-confirmation.js';
 import { registerPrompts } from './prompts.js';
 import { errorResult } from './tool-result.js';
@@ -75,7 +76,11 @@ export function createServer(service: MonitorService, options: ServerOptions): M
             ? { ...(args as object), client: server.server.getClientVersion()?.name ?? null }
             : args;
           const runOnce = async (input: unknown) =>
-            tool.output.parse(await tool.run(service, input as never, call)) as Record<string, unknown>;
+            tool.output.parse(
+              await withinCallBudget(ctx.mcpReq.signal, callBudgetMs(service.ctx.callTimeoutMs, input), () =>
+                tool.run(service, input as never, call),
+              ),
+            ) as Record<string, unknown>;
           let output = await runOnce(withClient);
           // A write that needs confirmation: ask the user through the client's form when it has one.
           const confirmation = output.confirmation as { token: string } | null | undefined;

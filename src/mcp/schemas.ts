@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { RUN_STATUSES } from '../core/status.js';
 import { TRIGGER_KINDS } from '../core/model.js';
+import { isMonitorError } from '../core/errors.js';
+import { assertSafeId } from '../core/identifiers.js';
 
 export const runStatus = z.enum(RUN_STATUSES);
 const iso = z.string().nullable();
@@ -12,7 +14,20 @@ export const pipelineIdInput = z
   .describe(
     'Pipeline id, bare (e.g. "daily_sales_etl") or qualified by orchestrator ("prod-airflow:daily_sales_etl")',
   );
-export const runIdInput = z.string().min(1).max(300).describe('Run id, as returned by the other tools');
+// A run id is never qualified: checked whole here, so that no tool (a write's preview included) takes one in.
+export const runIdInput = z
+  .string()
+  .min(1)
+  .max(300)
+  .superRefine((value, ctx) => {
+    try {
+      assertSafeId(value, 'run_id');
+    } catch (error) {
+      if (!isMonitorError(error)) throw error;
+      ctx.addIssue({ code: 'custom', message: `${error.message} ${error.hint ?? ''}`.trim() });
+    }
+  })
+  .describe('Run id, as returned by the other tools');
 
 export const unavailableSchema = z
   .array(z.object({ orchestrator: z.string(), reason: z.string() }))

@@ -12,4 +12,6 @@ export interface ServiceContext {
   /** How long identical reads are reused (0 = never). */
   readCacheTtlMs: number;
   logger: Logger;
+  /** A tool call's time budget (its requests stop then); unset = the MCP layer's default. */
+  callTimeoutMs?: number;
 }

@@ -104,7 +104,7 @@ export async function listFailures(
   const adapters = ctx.registry.select(input.orchestrator);
   const run = () => sweepAll(ctx, adapters, input);
   const { since, rows, incomplete, unavailable } = await (cache
-    ? cache.get(JSON.stringify(filters), run)
+    ? cache.get(JSON.stringify(filters), run, (sweep) => sweep.unavailable.length === 0)
     : run());
 
   const counts = new Map<string, FailedPipelineCount>();

@@ -44,6 +44,9 @@ export interface ListPipelinesResult {
 
 export type CatalogCache = TtlCache<{ pipelines: Pipeline[]; unavailable: Unavailable[] }>;
 
+/** A listing missing an orchestrator is not reused: the next call asks the orchestrator again. */
+const complete = (listing: { unavailable: readonly Unavailable[] }) => listing.unavailable.length === 0;
+
 export async function listPipelines(
   ctx: ServiceContext,
   catalog: CatalogCache,
@@ -64,15 +67,20 @@ export async function listPipelines(
     ...(input.search ? { search: input.search } : {}),
     ...(input.status === 'paused' ? { paused: true } : input.status ? { lastRunStatus: input.status } : {}),
   };
-  const merged = await catalog.get(JSON.stringify(filters), async () => {
-    const { results, unavailable } = await fanOut(adapters, (adapter) => adapter.listPipelines(query));
-    const pipelines = results
-      .flatMap((r) => r.value)
-      .sort(
-        (a, b) => a.pipeline_id.localeCompare(b.pipeline_id) || a.orchestrator.localeCompare(b.orchestrator),
-      );
-    return { pipelines, unavailable };
-  });
+  const merged = await catalog.get(
+    JSON.stringify(filters),
+    async () => {
+      const { results, unavailable } = await fanOut(adapters, (adapter) => adapter.listPipelines(query));
+      const pipelines = results
+        .flatMap((r) => r.value)
+        .sort(
+          (a, b) =>
+            a.pipeline_id.localeCompare(b.pipeline_id) || a.orchestrator.localeCompare(b.orchestrator),
+        );
+      return { pipelines, unavailable };
+    },
+    complete,
+  );
 
   const page = merged.pipelines.slice(offset, offset + input.limit);
   const latest = await latestRunsOf(ctx, page);

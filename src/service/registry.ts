@@ -28,7 +28,9 @@ export class OrchestratorRegistry {
     if (orchestrator === undefined) return [...this.adapters];
     const adapter = this.byName.get(orchestrator);
     if (!adapter) {
-      throw new MonitorError('not_found', `No orchestrator named "${orchestrator}".`, {
+      // Shown without what could hide or reorder text (control, bidi, zero-width characters).
+      const shown = orchestrator.replace(/[^\p{L}\p{N}_.:@ -]/gu, '?');
+      throw new MonitorError('not_found', `No orchestrator named "${shown}".`, {
         hint: `configured orchestrators: ${this.names.join(', ')}`,
       });
     }

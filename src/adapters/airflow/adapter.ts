@@ -436,13 +436,14 @@ export class AirflowAdapter implements OrchestratorAdapter {
     }
     const { d, ctx } = await this.api();
     const trigger = d.trigger(dagId, { conf: request.conf, runId, note: request.note });
-    // Never retried: a repeated POST could create a second run. Never a PATCH: paused DAGs stay paused.
+    // Retried only with a run id: Airflow refuses a second run with the same dag_run_id (409), so a repeat
+    // cannot start a second run and the 409 is reconciled as "already started". Never a PATCH: paused DAGs stay paused.
     const spec: HttpRequestSpec = {
       method: trigger.method,
       path: trigger.path,
       json: trigger.json,
       headers: trigger.headers,
-      retry: false,
+      retry: runId !== undefined,
     };
     const response = await this.client.call(spec);
     if (response.status === 200 || response.status === 201) {

@@ -2,6 +2,7 @@ import { secretsOf, type OrchestratorConfig } from '../../core/config.js';
 import { MonitorError } from '../../core/errors.js';
 import {
   HttpClient,
+  resilienceOptions,
   type HttpRequestSpec,
   type HttpResponse,
   type HttpStreamHandler,
@@ -88,7 +89,8 @@ export class AirflowClient {
       timeoutMs: config.timeout_ms,
       headers: config.headers,
       secrets,
-      maxRetries: options.maxRetries,
+      ...resilienceOptions(config.resilience),
+      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
       retryInitialDelayMs: options.retryInitialDelayMs,
       maxResponseBytes: options.maxResponseBytes,
       tls: { caPem: config.tls?.ca_pem ?? null, verify: config.tls?.verify !== false },
@@ -154,7 +156,10 @@ export class AirflowClient {
     return this.http.send({ method: 'GET', path, headers, maxResponseBytes: 64 * 1024 });
   }
 
-  /** One request expecting a 2xx JSON answer matching the schema. */
+  /**
+   * One read expecting a 2xx JSON answer matching the schema; retried like any read, also when it is a POST
+   * (the cross-DAG listings). Writes go through `call`, which never retries unless told.
+   */
   async item<T>(request: ItemRequest<T>, notFound?: NotFound): Promise<T> {
     const spec: HttpRequestSpec = {
       method: request.method,
@@ -162,6 +167,7 @@ export class AirflowClient {
       query: request.query,
       json: request.json,
       headers: request.headers,
+      retry: true,
     };
     const response = await this.call(spec);
     if (response.status < 200 || response.status >= 300) throw this.statusError(spec, response, notFound);

@@ -3,6 +3,7 @@ import { secretsOf, type OrchestratorConfig } from '../../core/config.js';
 import { MonitorError } from '../../core/errors.js';
 import {
   HttpClient,
+  resilienceOptions,
   describeZodError,
   sanitizeText,
   type HttpRequestSpec,
@@ -60,7 +61,8 @@ export class DagsterClient {
       timeoutMs: config.timeout_ms,
       headers: config.headers,
       secrets: secretsOf(config),
-      maxRetries: options.maxRetries,
+      ...resilienceOptions(config.resilience),
+      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
       retryInitialDelayMs: options.retryInitialDelayMs,
       // Used by an HTTP layer that supports TLS settings (extra CA, verification), ignored by one that does not.
       tls: { caPem: config.tls?.ca_pem ?? null, verify: config.tls?.verify !== false },

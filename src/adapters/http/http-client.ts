@@ -1,15 +1,19 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
-import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import type { z } from 'zod';
+import { currentCall, stopReason, type CallScope, type CallStopped } from '../../core/call-context.js';
 import { MonitorError } from '../../core/errors.js';
+import { Circuit, CircuitOpenError, type Guarded } from './circuit.js';
+import { RequestSlots } from './request-slots.js';
+import { describeWait, retryAfterMs } from './retry-after.js';
 
 /**
  * A small HTTP layer shared by the orchestrator adapters: one undici dispatcher per orchestrator with
- * connect/headers/body timeouts, a per-request deadline, bounded response bodies, jittered retries of
- * idempotent requests, JSON parsing validated by zod, streamed bodies read chunk by chunk under their own
- * bounds, and failures mapped onto MonitorError. It knows nothing about any orchestrator's API or
- * authentication.
+ * connect/headers/body timeouts, a per-request deadline, bounded response bodies, a bound on requests in
+ * flight, jittered retries of idempotent requests that honour `Retry-After`, a circuit breaker, JSON parsing
+ * validated by zod, streamed bodies read chunk by chunk under their own bounds, and failures mapped onto
+ * MonitorError. Every request also stops when the tool call it serves is cancelled or out of time (the call
+ * scope, see core/call-context). It knows nothing about any orchestrator's API or authentication.
  */
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -25,7 +29,10 @@ export interface HttpRequestSpec {
   headers?: Record<string, string>;
   /** Sent as a JSON body. */
   json?: unknown;
-  /** Retry on connection failures and 502/503/504. Defaults to true for GET only. */
+  /**
+   * Retry on connection failures and 429/502/503/504. Defaults to true for GET only; set it for reads sent
+   * as POST and for writes the orchestrator deduplicates (an idempotency key), never for other writes.
+   */
   retry?: boolean;
   /** Largest body accepted; bigger responses are an upstream_error. */
   maxResponseBytes?: number;
@@ -80,12 +87,20 @@ export interface HttpClientOptions {
   secrets?: string[];
   /** Retries after the first attempt (default 2). */
   maxRetries?: number;
-  /** First backoff delay in ms (default 100; jittered, capped at 2 s). */
+  /** First backoff delay in ms (default 100; jittered, doubling, capped at `retryMaxDelayMs`). */
   retryInitialDelayMs?: number;
+  /** Longest backoff between attempts (default 2 s). */
+  retryMaxDelayMs?: number;
+  /** Longest `Retry-After` waited for (default 30 s); a longer one fails at once, saying when to retry. */
+  maxRetryAfterMs?: number;
   /** Default bound on a response body (default 32 MiB). */
   maxResponseBytes?: number;
-  /** Sockets per origin (default 16). */
-  connections?: number;
+  /** Requests in flight at once (sockets per origin too); more wait their turn (default 16). */
+  maxConcurrency?: number;
+  /** Failed requests in a row that open the circuit breaker (default 5; 0 = no breaker). */
+  breakerFailures?: number;
+  /** How long the circuit stays open before one trial request (default 30 s). */
+  breakerCooldownMs?: number;
   /** TLS toward the server: extra trusted CAs (added to Node's default roots) and whether to verify at all. */
   tls?: HttpTlsOptions;
   /** Turns an error body into a short human message (default: `extractDetail`). */
@@ -127,7 +142,7 @@ const TLS_CERT_CODES = new Set([
   'HOSTNAME_MISMATCH',
 ]);
 
-const RETRYABLE_STATUS = new Set([502, 503, 504]);
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const RETRYABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -158,6 +173,17 @@ class TransportError extends Error {
 }
 
 class ResponseTooLargeError extends Error {}
+
+/** The tool call this request served was cancelled or ran out of time; never counted against the server. */
+class CallStoppedError extends Error {
+  constructor(readonly stop: CallStopped) {
+    super(stop.message);
+    this.name = 'CallStoppedError';
+  }
+}
+
+/** Time kept in hand before a call's deadline: a retry that would end later is not started. */
+const SAFETY_MS = 250;
 
 function errorCode(error: unknown, depth = 0): string | undefined {
   if (depth > 4 || typeof error !== 'object' || error === null) return undefined;
@@ -245,8 +271,13 @@ export class HttpClient {
   private readonly agent: Agent;
   private readonly headers: Record<string, string>;
   private readonly secrets: Set<string>;
-  private readonly retryPolicy: RetryPolicy;
   private readonly maxResponseBytes: number;
+  private readonly maxRetries: number;
+  private readonly retryInitialDelayMs: number;
+  private readonly retryMaxDelayMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly slots: RequestSlots;
+  private readonly circuit: Circuit;
   private detailExtractor: (body: string) => string | null;
 
   constructor(options: HttpClientOptions) {
@@ -267,25 +298,30 @@ export class HttpClient {
     this.secrets = new Set((options.secrets ?? []).filter((s) => s.length >= 4));
     this.maxResponseBytes = options.maxResponseBytes ?? 32 * 1024 * 1024;
     this.detailExtractor = options.detailExtractor ?? extractDetail;
+    const concurrency = Math.max(1, Math.floor(options.maxConcurrency ?? 16));
     this.agent = new Agent({
       connect: { timeout: options.timeoutMs, ...tlsConnectOptions(options.tls) },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-      connections: options.connections ?? 16,
+      connections: concurrency,
     });
-    const policy = handleWhen(
-      (e) => e instanceof TransportError && !e.timedOut && RETRYABLE_CODES.has(e.code),
-    ).orWhenResult((r) => {
-      if (typeof r !== 'object' || r === null) return false;
-      // `send` resolves with an HttpResponse, `openStream` with an OpenedStream (a streamed 2xx never retries).
-      const status =
-        'response' in r ? (r as { response: HttpResponse }).response.status : (r as HttpResponse).status;
-      return RETRYABLE_STATUS.has(status);
-    });
-    this.retryPolicy = retry(policy, {
-      maxAttempts: options.maxRetries ?? 2,
-      backoff: new ExponentialBackoff({ initialDelay: options.retryInitialDelayMs ?? 100, maxDelay: 2000 }),
-    });
+    this.slots = new RequestSlots(concurrency);
+    this.maxRetries = Math.max(0, Math.floor(options.maxRetries ?? 2));
+    this.retryInitialDelayMs = Math.max(0, options.retryInitialDelayMs ?? 100);
+    this.retryMaxDelayMs = Math.max(this.retryInitialDelayMs, options.retryMaxDelayMs ?? 2000);
+    this.maxRetryAfterMs = Math.max(0, options.maxRetryAfterMs ?? 30_000);
+    this.circuit = new Circuit(
+      {
+        failures: Math.max(0, options.breakerFailures ?? 5),
+        cooldownMs: options.breakerCooldownMs ?? 30_000,
+      },
+      (error) => (error instanceof TransportError ? this.transportReason(error) : null),
+    );
+  }
+
+  /** The circuit breaker's state toward this orchestrator. */
+  get circuitState(): 'closed' | 'open' | 'half-open' {
+    return this.circuit.state;
   }
 
   /** Replaces how error bodies are read (e.g. once the API dialect is known). */
@@ -323,14 +359,18 @@ export class HttpClient {
   }
 
   /**
-   * Sends one request (with retries when idempotent). Resolves with any HTTP status;
-   * rejects with MonitorError('upstream_unavailable') when the server cannot be reached in time.
+   * Sends one request (with retries when idempotent). Resolves with any HTTP status; rejects with
+   * MonitorError('upstream_unavailable') when the server cannot be reached in time, when its circuit is open,
+   * or when the tool call is cancelled or out of time.
    */
   async send(spec: HttpRequestSpec): Promise<HttpResponse> {
-    const shouldRetry = spec.retry ?? spec.method === 'GET';
+    const retryable = spec.retry ?? spec.method === 'GET';
     try {
-      if (!shouldRetry) return await this.attempt(spec);
-      return await this.retryPolicy.execute(() => this.attempt(spec));
+      return await this.guarded(
+        retryable,
+        () => this.attempt(spec),
+        (r) => r,
+      );
     } catch (error) {
       throw this.transportFailure(spec, error);
     }
@@ -353,11 +393,13 @@ export class HttpClient {
    * connection failures map onto MonitorError as for `send`. Resolves with any HTTP status.
    */
   async stream(spec: HttpStreamSpec, handler: HttpStreamHandler): Promise<HttpStreamOutcome> {
-    const shouldRetry = spec.retry ?? spec.method === 'GET';
+    const retryable = spec.retry ?? spec.method === 'GET';
     try {
-      const opened = shouldRetry
-        ? await this.retryPolicy.execute(() => this.openStream(spec, handler))
-        : await this.openStream(spec, handler);
+      const opened = await this.guarded(
+        retryable,
+        () => this.openStream(spec, handler),
+        (o) => (o.streamed ? o : o.response),
+      );
       if (!opened.streamed) return opened;
       const { bytes, stopped } = await this.pump(spec, opened, handler);
       return { streamed: true, status: opened.status, headers: opened.headers, bytes, stopped };
@@ -437,22 +479,87 @@ export class HttpClient {
         },
       );
     }
-    const retryAfter = headerValue(response.headers['retry-after']);
+    const wait = this.retryAfterText(response);
+    const busy = status === 429 || status === 503;
     return new MonitorError(
-      'upstream_error',
-      `${this.name}: ${this.product} at ${this.host} answered ${this.describe(spec)} with HTTP ${status}${suffix}`,
+      busy ? 'upstream_unavailable' : 'upstream_error',
+      `${this.name}: ${this.product} at ${this.host} answered ${this.describe(spec)} with HTTP ${status}${suffix}${
+        wait ? ` (it asked to retry after ${wait})` : ''
+      }`,
       {
         orchestrator: this.name,
-        hint:
-          status === 429 || status === 503
-            ? `${this.product} is overloaded or rate-limiting${retryAfter ? ` (retry after ${sanitizeText(retryAfter, 40)} s)` : ''}; try again later`
+        hint: busy
+          ? `${this.product} is overloaded or rate-limiting; ${wait ? `try again after ${wait}` : 'try again in a minute'}`
+          : status >= 500
+            ? `${this.product} failed while answering; if it keeps failing, look at ${this.name}'s server logs`
             : undefined,
       },
     );
   }
 
+  /** "120 s (at 14:02:05 UTC)" from the answer's Retry-After, or null. */
+  retryAfterText(response: Pick<HttpResponse, 'headers'>): string | null {
+    const ms = retryAfterMs(response.headers['retry-after']);
+    return ms === null ? null : describeWait(ms);
+  }
+
   async close(): Promise<void> {
     await this.agent.close();
+  }
+
+  /**
+   * One logical request under the circuit breaker: attempts (each holding a request slot) and, when
+   * `retryable`, retries of connection failures and 429/502/503/504 after a jittered exponential backoff or
+   * the server's Retry-After, as long as the wait fits the cap and the call's remaining time. The last answer
+   * is returned whatever its status (the caller maps it); the call's cancellation stops any wait at once.
+   */
+  private guarded<R>(
+    retryable: boolean,
+    once: () => Promise<R>,
+    answerOf: (r: R) => Pick<HttpResponse, 'status' | 'headers'>,
+  ): Promise<R> {
+    const call = currentCall();
+    if (call?.signal.aborted) return Promise.reject(new CallStoppedError(stopReason(call.signal)));
+    return this.circuit.run(async (): Promise<Guarded<R>> => {
+      for (let attempt = 0; ; attempt++) {
+        let value: R;
+        try {
+          value = await once();
+        } catch (error) {
+          const retry = retryable && attempt < this.maxRetries && isRetryableError(error);
+          const wait = retry ? this.backoffMs(attempt) : null;
+          if (wait === null || !fitsBudget(call, wait)) throw error;
+          await pause(wait, call);
+          continue;
+        }
+        const answer = answerOf(value);
+        const failure = answer.status >= 500 ? `HTTP ${answer.status}` : null;
+        if (!RETRYABLE_STATUS.has(answer.status) || !retryable || attempt >= this.maxRetries) {
+          return { value, failure };
+        }
+        const asked = retryAfterMs(answer.headers['retry-after']);
+        const wait = asked === null ? this.backoffMs(attempt) : asked + Math.random() * 50;
+        if ((asked !== null && asked > this.maxRetryAfterMs) || !fitsBudget(call, wait)) {
+          return { value, failure };
+        }
+        await pause(wait, call);
+      }
+    });
+  }
+
+  /** Exponential backoff with "equal jitter": half the step fixed, half random. */
+  private backoffMs(attempt: number): number {
+    const step = Math.min(this.retryMaxDelayMs, this.retryInitialDelayMs * 2 ** attempt);
+    return step / 2 + Math.random() * (step / 2);
+  }
+
+  /** A slot among the requests in flight, waited for in order; the call's end stops the wait. */
+  private async slot(call: CallScope | undefined): Promise<() => void> {
+    try {
+      return await this.slots.acquire(call?.signal);
+    } catch {
+      throw new CallStoppedError(stopReason((call as CallScope).signal));
+    }
   }
 
   private requestHeaders(spec: HttpRequestSpec): { headers: Record<string, string>; body?: string } {
@@ -468,18 +575,29 @@ export class HttpClient {
 
   private async attempt(spec: HttpRequestSpec): Promise<HttpResponse> {
     const { headers, body } = this.requestHeaders(spec);
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const call = currentCall();
+    const release = await this.slot(call);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.timeoutMs);
+    const signal = linkSignals(timeout.signal, call?.signal);
+    call?.noteRequest(this.name, 1);
     try {
       const response = await request(this.buildUrl(spec.path, spec.query), {
         method: spec.method,
         headers,
         body,
         dispatcher: this.agent,
-        signal,
+        signal: signal.signal,
       });
       return await this.readWhole(spec, response);
     } catch (error) {
-      throw this.attemptFailure(spec, error, signal.aborted);
+      if (call?.signal.aborted) throw new CallStoppedError(stopReason(call.signal));
+      throw this.attemptFailure(spec, error, timeout.signal.aborted);
+    } finally {
+      clearTimeout(timer);
+      signal.dispose();
+      call?.noteRequest(this.name, -1);
+      release();
     }
   }
 
@@ -501,7 +619,8 @@ export class HttpClient {
         `the body is larger than ${spec.maxResponseBytes ?? this.maxResponseBytes} bytes`,
       );
     }
-    if (error instanceof MonitorError || error instanceof TransportError) return error;
+    if (error instanceof MonitorError || error instanceof TransportError || error instanceof CallStoppedError)
+      return error;
     const code = errorCode(error) ?? (error instanceof Error ? error.name : 'unknown');
     const timedOut =
       aborted ||
@@ -518,8 +637,12 @@ export class HttpClient {
    */
   private async openStream(spec: HttpStreamSpec, handler: HttpStreamHandler): Promise<OpenedStream> {
     const { headers, body } = this.requestHeaders(spec);
+    const call = currentCall();
+    const release = await this.slot(call);
     const controller = new AbortController();
     const deadline = setTimeout(() => controller.abort(), this.timeoutMs);
+    const link = linkSignals(controller.signal, call?.signal);
+    call?.noteRequest(this.name, 1);
     let streaming = false;
     try {
       const response = await request(this.buildUrl(spec.path, spec.query), {
@@ -527,7 +650,7 @@ export class HttpClient {
         headers,
         body,
         dispatcher: this.agent,
-        signal: controller.signal,
+        signal: link.signal,
       });
       const ok = response.statusCode >= 200 && response.statusCode < 300;
       if (ok && handler.accept({ status: response.statusCode, headers: response.headers })) {
@@ -539,13 +662,25 @@ export class HttpClient {
           headers: response.headers,
           body: response.body,
           controller,
+          call,
+          done: () => {
+            link.dispose();
+            call?.noteRequest(this.name, -1);
+            release();
+          },
         };
       }
       return { streamed: false, response: await this.readWhole(spec, response) };
     } catch (error) {
+      if (call?.signal.aborted) throw new CallStoppedError(stopReason(call.signal));
       throw this.attemptFailure(spec, error, controller.signal.aborted);
     } finally {
-      if (!streaming) clearTimeout(deadline);
+      if (!streaming) {
+        clearTimeout(deadline);
+        link.dispose();
+        call?.noteRequest(this.name, -1);
+        release();
+      }
     }
   }
 
@@ -591,17 +726,45 @@ export class HttpClient {
         }
       }
     } catch (error) {
+      if (opened.call?.signal.aborted) throw new CallStoppedError(stopReason(opened.call.signal));
       const code = errorCode(error) ?? (error instanceof Error ? error.name : 'unknown');
       if (stalled || code === 'UND_ERR_BODY_TIMEOUT') throw new TransportError(code, true, error, true);
       throw this.attemptFailure(spec, error, opened.controller.signal.aborted);
     } finally {
       clearTimeout(idle);
       if (stopped !== 'end') opened.body.destroy(); // the rest is not downloaded
+      opened.done();
     }
     return { bytes, stopped };
   }
 
   private transportFailure(spec: HttpRequestSpec, error: unknown): unknown {
+    if (error instanceof CallStoppedError) {
+      const deadline = error.stop.why === 'deadline';
+      return new MonitorError(
+        'upstream_unavailable',
+        `${this.name}: stopped waiting for ${this.product} at ${this.host} (${this.describe(spec)}): ${error.stop.message}.`,
+        {
+          orchestrator: this.name,
+          hint: deadline
+            ? `${this.name} is slow to answer; try again, narrow the question (orchestrator, hours, limit), or raise call_timeout_seconds`
+            : undefined,
+          cause: error,
+        },
+      );
+    }
+    if (error instanceof CircuitOpenError) {
+      const wait = describeWait(error.retryInMs);
+      return new MonitorError(
+        'upstream_unavailable',
+        `${this.name}: not contacting ${this.product} at ${this.host} for now: its last ${error.failures} requests failed (last: ${error.lastFailure}); it will be tried again in ${wait}.`,
+        {
+          orchestrator: this.name,
+          hint: `check that ${this.name} is running and reachable; try again after ${wait}`,
+          cause: error,
+        },
+      );
+    }
     if (!(error instanceof TransportError)) return error;
     if (TLS_CERT_CODES.has(error.code)) {
       return new MonitorError(
@@ -625,7 +788,22 @@ export class HttpClient {
         },
       );
     }
-    const reason = error.timedOut
+    return new MonitorError(
+      'upstream_unavailable',
+      `${this.name}: cannot reach ${this.product} at ${this.host} (${this.transportReason(error)}; ${this.describe(spec)}).`,
+      {
+        orchestrator: this.name,
+        hint: `check that ${this.name} is running and that ${this.host} is reachable from this machine`,
+        cause: error,
+      },
+    );
+  }
+
+  /** "connection refused", "no answer within 500 ms"… */
+  private transportReason(error: TransportError): string {
+    if (TLS_CERT_CODES.has(error.code)) return `TLS certificate refused (${sanitizeText(error.code, 60)})`;
+    if (error.stalled) return `stopped sending for ${this.timeoutMs} ms`;
+    return error.timedOut
       ? `no answer within ${this.timeoutMs} ms`
       : error.code === 'ECONNREFUSED'
         ? 'connection refused'
@@ -634,16 +812,49 @@ export class HttpClient {
           : error.code === 'UND_ERR_CONNECT_TIMEOUT'
             ? `connect timed out after ${this.timeoutMs} ms`
             : `connection failed (${sanitizeText(error.code, 40)})`;
-    return new MonitorError(
-      'upstream_unavailable',
-      `${this.name}: cannot reach ${this.product} at ${this.host} (${reason}; ${this.describe(spec)}).`,
-      {
-        orchestrator: this.name,
-        hint: `check that ${this.name} is running and that ${this.host} is reachable from this machine`,
-        cause: error,
-      },
-    );
   }
+}
+
+function isRetryableError(error: unknown): boolean {
+  return error instanceof TransportError && !error.timedOut && RETRYABLE_CODES.has(error.code);
+}
+
+/** Whether waiting `ms` (then trying again) still leaves the call time to answer. */
+function fitsBudget(call: CallScope | undefined, ms: number): boolean {
+  return !call || Date.now() + ms + SAFETY_MS < call.deadline;
+}
+
+/** Waits `ms`; the call's cancellation ends the wait at once (with CallStoppedError). */
+function pause(ms: number, call: CallScope | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const signal = call?.signal;
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CallStoppedError(stopReason(signal as AbortSignal)));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** One signal that aborts with whichever of `a` and `b` aborts first; dispose() detaches it. */
+function linkSignals(a: AbortSignal, b: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  if (!b) return { signal: a, dispose: () => undefined };
+  const controller = new AbortController();
+  const sources = [a, b];
+  const onAbort = (event: Event) => controller.abort((event.target as AbortSignal).reason);
+  for (const source of sources) {
+    if (source.aborted) controller.abort(source.reason);
+    else source.addEventListener('abort', onAbort, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    dispose: () => sources.forEach((source) => source.removeEventListener('abort', onAbort)),
+  };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -656,7 +867,16 @@ type BodyStream = AsyncIterable<unknown> & { destroy(): unknown };
 /** One attempt of a streamed request: a body left open for `pump`, or an answer read whole. */
 type OpenedStream =
   | { streamed: false; response: HttpResponse }
-  | { streamed: true; status: number; headers: HttpHeaders; body: BodyStream; controller: AbortController };
+  | {
+      streamed: true;
+      status: number;
+      headers: HttpHeaders;
+      body: BodyStream;
+      controller: AbortController;
+      call: CallScope | undefined;
+      /** Frees the request slot and detaches the call's signal, once the body has been read. */
+      done: () => void;
+    };
 
 async function readBounded(body: BodyStream, limit: number, strict: boolean) {
   const chunks: Buffer[] = [];

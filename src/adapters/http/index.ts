@@ -20,3 +20,5 @@ export {
 } from './http-client.js';
 export { LineSplitter } from './lines.js';
 export { mapWithConcurrency } from '../../core/concurrency.js';
+export { resilienceOptions } from './resilience-options.js';
+export { retryAfterMs, describeWait } from './retry-after.js';

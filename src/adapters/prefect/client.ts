@@ -4,7 +4,7 @@ import { MonitorError } from '../../core/errors.js';
 import {
   extractDetail,
   HttpClient,
-  sanitizeText,
+  resilienceOptions,
   type HttpRequestSpec,
   type HttpResponse,
 } from '../http/index.js';
@@ -59,10 +59,6 @@ export function prefectDetail(body: string): string | null {
   }
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 export class PrefectClient {
   readonly http: HttpClient;
   readonly name: string;
@@ -79,7 +75,8 @@ export class PrefectClient {
       timeoutMs: config.timeout_ms,
       headers: config.headers,
       secrets: secretsOf(config),
-      maxRetries: options.maxRetries,
+      ...resilienceOptions(config.resilience),
+      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
       retryInitialDelayMs: options.retryInitialDelayMs,
       // Honoured by HttpClient versions that support them (extra CAs / verify, and Prefect's error bodies).
       tls: { caPem: config.tls.ca_pem, verify: config.tls.verify },
@@ -188,16 +185,13 @@ export class PrefectClient {
       );
     }
     if (status === 429) {
-      const retryAfter = headerValue(response.headers['retry-after']);
-      const text = retryAfter ? sanitizeText(retryAfter, 40) : null;
-      // Seconds, or an HTTP date.
-      const wait = text === null ? null : /^\d+$/.test(text) ? `${text} s` : text;
+      const wait = this.http.retryAfterText(response);
       return new MonitorError(
         'upstream_unavailable',
         `${this.name}: Prefect at ${this.http.host} is rate-limiting requests (HTTP 429${wait ? `, retry after ${wait}` : ''}).`,
         {
           orchestrator: this.name,
-          hint: `Prefect Cloud limits API requests per minute by plan; ${wait ? `wait ${wait} s` : 'wait a minute'} and try again`,
+          hint: `Prefect Cloud limits API requests per minute by plan; ${wait ? `try again after ${wait}` : 'wait a minute and try again'}`,
         },
       );
     }

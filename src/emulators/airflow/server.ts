@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
+import { FaultPlan } from '../faults/index.js';
 import { Hono } from 'hono';
 import type { World } from '../world/index.js';
 import type { AirflowUser, EmulatorContext, Env } from './context.js';
@@ -51,6 +52,8 @@ export interface AirflowEmulatorOptions {
   fallbackPageLimit?: number;
   /** Most bytes of log per log response. Default 64 KiB. */
   logChunkBytes?: number;
+  /** Transport faults (5xx, Retry-After, hangs, resets, broken bodies); default: a fresh, empty plan. */
+  httpFaults?: FaultPlan;
 }
 
 export interface AirflowEmulator {
@@ -62,6 +65,8 @@ export interface AirflowEmulator {
   /** Every JWT issued so far is rejected from now on with 401 "Token Expired". */
   expireAllTokens(): void;
   close(): Promise<void>;
+  /** Transport faults in front of the API; add rules at any time. */
+  httpFaults: FaultPlan;
 }
 
 /** The Hono app speaking Airflow 3.2's public API over the given context. */
@@ -123,9 +128,10 @@ export async function startAirflowEmulator(options: AirflowEmulatorOptions): Pro
     options.apiVersion === 'v1'
       ? createAirflowV1App(ctx, { ...hooks, record })
       : createAirflowApp(ctx, record, hooks);
+  const httpFaults = options.httpFaults ?? new FaultPlan();
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, () =>
+    const s = serve({ fetch: httpFaults.wrap(app.fetch), hostname: host, port: options.port ?? 0 }, () =>
       resolve(s as Server),
     ) as Server;
     s.once('error', reject);
@@ -134,11 +140,13 @@ export async function startAirflowEmulator(options: AirflowEmulatorOptions): Pro
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     requests,
+    httpFaults,
     resetRequests: () => void requests.splice(0),
     world: options.world,
     expireAllTokens: () => tokens.expireAll(),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        httpFaults.clear();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
+import { FaultPlan } from '../faults/index.js';
 import { Hono, type Context } from 'hono';
 import {
   GraphQLError,
@@ -56,6 +57,8 @@ export interface DagsterEmulatorOptions {
   capturedLogChunkBytes?: number;
   /** Where each DAG lives (code location, repository, job name). Default: see defaultPlacement. */
   placement?: (dag: WorldDag) => JobPlacement;
+  /** Transport faults (5xx, Retry-After, hangs, resets, broken bodies); default: a fresh, empty plan. */
+  httpFaults?: FaultPlan;
 }
 
 export interface RecordedRequest {
@@ -80,6 +83,8 @@ export interface DagsterEmulator {
   /** Planted faults; tests may push to and splice this list at any time. */
   faults: DagsterFault[];
   close(): Promise<void>;
+  /** Transport faults in front of the API; add rules at any time. */
+  httpFaults: FaultPlan;
 }
 
 interface Env {
@@ -272,9 +277,10 @@ export async function startDagsterEmulator(options: DagsterEmulatorOptions): Pro
   const requests: RecordedRequest[] = [];
   const faults = options.faults ?? [];
   const app = createDagsterApp(options, (r) => requests.push(r), faults);
+  const httpFaults = options.httpFaults ?? new FaultPlan();
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, () =>
+    const s = serve({ fetch: httpFaults.wrap(app.fetch), hostname: host, port: options.port ?? 0 }, () =>
       resolve(s as Server),
     ) as Server;
     s.once('error', reject);
@@ -284,11 +290,13 @@ export async function startDagsterEmulator(options: DagsterEmulatorOptions): Pro
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}${prefix}`,
     requests,
+    httpFaults,
     resetRequests: () => void requests.splice(0),
     world: options.world,
     faults,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        httpFaults.clear();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

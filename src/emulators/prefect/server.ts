@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
+import { FaultPlan } from '../faults/index.js';
 import { Hono } from 'hono';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { World } from '../world/index.js';
@@ -38,6 +39,8 @@ export interface PrefectEmulatorOptions {
   faults?: PrefectFault[];
   /** Serve under `/api/accounts/<uuid>/workspaces/<uuid>` (Prefect Cloud) instead of `/api`. */
   cloudPath?: boolean;
+  /** Transport faults (5xx, Retry-After, hangs, resets, broken bodies); default: a fresh, empty plan. */
+  httpFaults?: FaultPlan;
 }
 
 export interface RecordedRequest {
@@ -67,6 +70,8 @@ export interface PrefectEmulator {
   /** The active faults; push, splice or clear at any time. */
   faults: PrefectFault[];
   close(): Promise<void>;
+  /** Transport faults in front of the API; add rules at any time. */
+  httpFaults: FaultPlan;
 }
 
 export const CLOUD_ACCOUNT_ID = uuidFrom('cloud', 'account');
@@ -196,9 +201,10 @@ export async function startPrefectEmulator(options: PrefectEmulatorOptions): Pro
   const requests: RecordedRequest[] = [];
   const faults = options.faults ?? [];
   const app = createPrefectApp(pw, options, prefix, faults, (r) => requests.push(r));
+  const httpFaults = options.httpFaults ?? new FaultPlan();
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, () =>
+    const s = serve({ fetch: httpFaults.wrap(app.fetch), hostname: host, port: options.port ?? 0 }, () =>
       resolve(s as Server),
     ) as Server;
     s.once('error', reject);
@@ -207,12 +213,14 @@ export async function startPrefectEmulator(options: PrefectEmulatorOptions): Pro
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}${prefix}`,
     requests,
+    httpFaults,
     resetRequests: () => void requests.splice(0),
     world: options.world,
     prefect: pw,
     faults,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        httpFaults.clear();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

@@ -1,0 +1,201 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * The tool call a piece of work belongs to, carried implicitly (AsyncLocalStorage) from the MCP layer down to
+ * every HTTP request: one signal that aborts when the client cancels the call or its time budget runs out,
+ * and the deadline itself (so a retry never waits past it). No I/O here.
+ */
+
+/** Why a call stopped: the abort reason of a call's signal. */
+export class CallStopped extends Error {
+  constructor(
+    readonly why: 'deadline' | 'cancelled',
+    /** The call's whole time budget, for messages. */
+    readonly budgetMs: number,
+  ) {
+    super(
+      why === 'deadline'
+        ? `the call ran out of its ${seconds(budgetMs)} s time budget`
+        : 'the call was cancelled',
+    );
+    this.name = 'CallStopped';
+  }
+}
+
+export interface CallScope {
+  /** Aborts (with a CallStopped reason) when the call is cancelled or out of time. */
+  readonly signal: AbortSignal;
+  /** Epoch ms the call must answer by; Infinity when it has no deadline. */
+  readonly deadline: number;
+  /** A request to this orchestrator started (+1) or ended (-1); see `waitingOn`. */
+  noteRequest(orchestrator: string, delta: 1 | -1): void;
+  /** Orchestrators with a request of this call still outstanding, for the message when time runs out. */
+  waitingOn(): string[];
+}
+
+const storage = new AsyncLocalStorage<CallScope>();
+
+/** The scope of the tool call running now, if any (none outside a tool call, e.g. at startup). */
+export function currentCall(): CallScope | undefined {
+  return storage.getStore();
+}
+
+export function runInCall<T>(scope: CallScope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
+/** What a stopped call's signal says, or a generic cancellation. */
+export function stopReason(signal: AbortSignal): CallStopped {
+  return signal.reason instanceof CallStopped ? signal.reason : new CallStopped('cancelled', 0);
+}
+
+/** The root scope of one tool call: aborted by the client's signal, or by the deadline `budgetMs` from now. */
+export class CallBudget implements CallScope {
+  readonly deadline: number;
+  private readonly controller = new AbortController();
+  private readonly waiting = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly onClientAbort: () => void;
+
+  constructor(
+    private readonly client: AbortSignal,
+    readonly budgetMs: number,
+    now = Date.now(),
+  ) {
+    this.deadline = Number.isFinite(budgetMs) ? now + budgetMs : Number.POSITIVE_INFINITY;
+    this.onClientAbort = () => this.controller.abort(new CallStopped('cancelled', budgetMs));
+    if (client.aborted) this.onClientAbort();
+    else client.addEventListener('abort', this.onClientAbort, { once: true });
+    if (Number.isFinite(budgetMs)) {
+      this.timer = setTimeout(() => this.controller.abort(new CallStopped('deadline', budgetMs)), budgetMs);
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  noteRequest(orchestrator: string, delta: 1 | -1): void {
+    noteIn(this.waiting, orchestrator, delta);
+  }
+
+  waitingOn(): string[] {
+    return [...this.waiting.keys()].sort();
+  }
+
+  /** Stops the timer and forgets the client's signal; call once the work is over. */
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.client.removeEventListener('abort', this.onClientAbort);
+  }
+}
+
+/**
+ * A part of a call with its own, earlier stop (one orchestrator's branch of a fan-out): aborted by the
+ * parent, by `stop()`, or at `deadline`.
+ */
+export class BranchScope implements CallScope {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly onParentAbort: () => void;
+
+  constructor(
+    private readonly parent: CallScope,
+    readonly deadline: number,
+    /** What the branch's deadline means, as the parent's budget. */
+    budgetMs: number,
+    now = Date.now(),
+  ) {
+    this.onParentAbort = () => this.controller.abort(parent.signal.reason);
+    if (parent.signal.aborted) this.onParentAbort();
+    else parent.signal.addEventListener('abort', this.onParentAbort, { once: true });
+    if (Number.isFinite(deadline)) {
+      this.timer = setTimeout(
+        () => this.controller.abort(new CallStopped('deadline', budgetMs)),
+        Math.max(0, deadline - now),
+      );
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  noteRequest(orchestrator: string, delta: 1 | -1): void {
+    this.parent.noteRequest(orchestrator, delta);
+  }
+
+  waitingOn(): string[] {
+    return this.parent.waitingOn();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.parent.signal.removeEventListener('abort', this.onParentAbort);
+  }
+}
+
+/**
+ * The scope of work shared by several calls (identical concurrent reads coalesced into one request): it
+ * stops only once every call waiting for it has stopped, and its deadline is the latest of theirs. Work
+ * joined from outside any call never stops.
+ */
+export class SharedScope implements CallScope {
+  private readonly controller = new AbortController();
+  private readonly members = new Map<CallScope, () => void>();
+  private unbounded = false;
+  private latest = 0;
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get deadline(): number {
+    return this.unbounded ? Number.POSITIVE_INFINITY : this.latest;
+  }
+
+  /** Adds the current call (if any) to the calls waiting for this work. */
+  join(): void {
+    const call = currentCall();
+    if (!call) {
+      this.unbounded = true;
+      return;
+    }
+    if (this.members.has(call) || this.controller.signal.aborted) return;
+    this.latest = Math.max(this.latest, call.deadline);
+    const leave = () => {
+      this.members.delete(call);
+      if (this.members.size === 0 && !this.unbounded) this.controller.abort(call.signal.reason);
+    };
+    if (call.signal.aborted) {
+      if (this.members.size === 0 && !this.unbounded) this.controller.abort(call.signal.reason);
+      return;
+    }
+    this.members.set(call, leave);
+    call.signal.addEventListener('abort', leave, { once: true });
+  }
+
+  /** The work is over: forget the calls (their signals no longer reach it). */
+  release(): void {
+    for (const [call, leave] of this.members) call.signal.removeEventListener('abort', leave);
+    this.members.clear();
+  }
+
+  noteRequest(orchestrator: string, delta: 1 | -1): void {
+    for (const member of this.members.keys()) member.noteRequest(orchestrator, delta);
+  }
+
+  waitingOn(): string[] {
+    return [];
+  }
+}
+
+function noteIn(map: Map<string, number>, key: string, delta: 1 | -1): void {
+  const next = (map.get(key) ?? 0) + delta;
+  if (next <= 0) map.delete(key);
+  else map.set(key, next);
+}
+
+function seconds(ms: number): string {
+  return String(Number((ms / 1000).toFixed(ms < 1000 ? 2 : 1)));
+}
