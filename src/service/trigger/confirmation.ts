@@ -12,6 +12,10 @@ interface TokenPayload {
   n: string;
 }
 
+/** Why a token for something else is refused, in both stores. */
+export const TOKEN_MISMATCH =
+  'the confirmation token was issued for another pipeline, other parameters or another caller';
+
 export type TokenCheck = { ok: true; nonce: string } | { ok: false; reason: string };
 
 /**
@@ -55,7 +59,7 @@ export class ConfirmationTokens {
     if (payload.p !== pipeline || payload.d !== paramsDigest) {
       return {
         ok: false,
-        reason: 'the confirmation token was issued for another pipeline or other parameters',
+        reason: TOKEN_MISMATCH,
       };
     }
     if (this.used.has(payload.n)) return { ok: false, reason: 'the confirmation token was already used' };

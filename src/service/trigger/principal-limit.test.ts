@@ -14,7 +14,12 @@ import { AuditLog } from './audit-log.js';
 import { LocalTriggerStore } from './local-store.js';
 import { LockBusyError, type TriggerStore } from './store.js';
 
-function serviceOn(emulatorUrl: string, auditPath: string, store?: TriggerStore) {
+function serviceOn(
+  emulatorUrl: string,
+  auditPath: string,
+  store?: TriggerStore,
+  confirm: 'always' | 'never' = 'never',
+) {
   return buildService(
     {
       orchestrators: [
@@ -28,7 +33,7 @@ function serviceOn(emulatorUrl: string, auditPath: string, store?: TriggerStore)
       triggers: {
         ...TRIGGER_DEFAULTS,
         enabled: true,
-        confirm: 'never',
+        confirm,
         cooldown_seconds: 0,
         max_per_hour_per_principal: 2,
         audit_log: auditPath,
@@ -112,6 +117,51 @@ test('a pipeline lock held too long by another write: refused with a hint, audit
       emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/dagRuns')).length,
       0,
     );
+  } finally {
+    await service.close();
+    await emulator.close();
+  }
+});
+
+test('a confirmation token is bound to the caller it was shown to: another principal cannot redeem it', async () => {
+  const emulator = await startAirflowEmulator({
+    world: createDemoWorld(),
+    users: [{ username: 'u', password: 'p' }],
+  });
+  const auditPath = join(mkdtempSync(join(tmpdir(), 'pm-token-principal-')), 'audit.jsonl');
+  const service = serviceOn(emulator.url, auditPath, undefined, 'always');
+  const starts = () =>
+    emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/dagRuns')).length;
+  try {
+    const preview = await service.triggerPipeline({
+      pipeline_id: 'daily_sales_etl',
+      conf: {},
+      principal: 'alice',
+    });
+    const token = preview.confirmation?.token;
+    assert.ok(token, 'alice gets a preview with a token');
+    await assert.rejects(
+      service.triggerPipeline({
+        pipeline_id: 'daily_sales_etl',
+        conf: {},
+        principal: 'mallory',
+        confirmation_token: token,
+      }),
+      (error: Error) => isMonitorError(error) && /another caller/.test(error.message),
+    );
+    assert.equal(starts(), 0, "mallory's attempt started nothing");
+    const confirmed = await service.triggerPipeline({
+      pipeline_id: 'daily_sales_etl',
+      conf: {},
+      principal: 'alice',
+      confirmation_token: token,
+    });
+    assert.equal(
+      confirmed.status,
+      'started',
+      'the token still works for alice: the refusal did not use it up',
+    );
+    assert.equal(starts(), 1);
   } finally {
     await service.close();
     await emulator.close();

@@ -242,8 +242,10 @@ async function guardedStart(
 
   let nonce: string | null = null;
   if (ctx.triggers.confirm === 'always') {
+    // A token confirms what one caller was shown: another principal cannot redeem it.
+    const binding = digest(paramsDigest, input.principal ?? null);
     if (!input.confirmation_token) {
-      const issued = await store.issueConfirmation(qualified, paramsDigest);
+      const issued = await store.issueConfirmation(qualified, binding);
       return {
         status: 'confirmation_required',
         message: `Confirm with the user, then call ${tool} again with confirmation_token to ${action === 'trigger' ? 'start' : action} ${qualified}${input.run_id ? ` run ${input.run_id}` : ''}.`,
@@ -259,7 +261,7 @@ async function guardedStart(
         },
       };
     }
-    const check = await store.checkConfirmation(input.confirmation_token, qualified, paramsDigest);
+    const check = await store.checkConfirmation(input.confirmation_token, qualified, binding);
     if (!check.ok) {
       return refuse({
         reason: `Confirmation refused: ${check.reason}.`,

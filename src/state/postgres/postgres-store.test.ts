@@ -159,11 +159,11 @@ describe('PostgreSQL trigger store', { skip: SKIP_WITHOUT_PG }, () => {
     assert.deepEqual(await b.checkConfirmation(token, 'af:daily', 'digest-1'), { ok: true, nonce: token });
     assert.match(
       ((await b.checkConfirmation(token, 'af:other', 'digest-1')) as { reason: string }).reason,
-      /another pipeline or other parameters/,
+      /another pipeline, other parameters or another caller/,
     );
     assert.match(
       ((await b.checkConfirmation(token, 'af:daily', 'digest-2')) as { reason: string }).reason,
-      /another pipeline or other parameters/,
+      /another pipeline, other parameters or another caller/,
     );
     const uses = await Promise.all(
       Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).consumeConfirmation(token)),

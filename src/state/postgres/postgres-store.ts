@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
 import type { AuditEntry } from '../../service/trigger/audit-log.js';
-import { CONFIRMATION_TTL_MS, type TokenCheck } from '../../service/trigger/confirmation.js';
+import { CONFIRMATION_TTL_MS, TOKEN_MISMATCH, type TokenCheck } from '../../service/trigger/confirmation.js';
 import { ProcessLocks } from '../../service/trigger/process-locks.js';
 import {
   ALREADY_STARTED_REASON,
@@ -258,7 +258,7 @@ export class PostgresTriggerStore implements TriggerStore {
     if (row.pipeline !== pipeline || row.params_digest !== paramsDigest) {
       return {
         ok: false,
-        reason: 'the confirmation token was issued for another pipeline or other parameters',
+        reason: TOKEN_MISMATCH,
       };
     }
     if (row.used_at) return { ok: false, reason: 'the confirmation token was already used' };

@@ -84,11 +84,11 @@ describe('trigger_pipeline with confirmation (the default)', () => {
       [{ ...args, confirmation_token: 'garbage' }, /malformed/],
       [
         { ...args, conf: { full_refresh: true }, confirmation_token: token },
-        /another pipeline or other parameters/,
+        /another pipeline, other parameters or another caller/,
       ],
       [
         { pipeline_id: 'customer_360_build', confirmation_token: token },
-        /another pipeline or other parameters/,
+        /another pipeline, other parameters or another caller/,
       ],
     ];
     for (const [call, reason] of cases) {
