@@ -23,6 +23,9 @@ export interface LoadFigures {
   rss_after_second_round_mib: number;
   /** Growth from the first round's end to the second's: what a leak would show. */
   rss_growth_second_round_mib: number;
+  /** CPU time the server spent, per call. */
+  server_cpu_ms_per_call: number;
+  by_tool: Record<string, { calls: number; p50_ms: number; p99_ms: number }>;
 }
 
 /**
@@ -63,11 +66,19 @@ export async function measureLoad(clients: number, callsPerClient: number): Prom
     const calls = await callMix(probe);
     await probe.close();
     const rssBefore = currentRssMiB(pid);
+    const cpuBefore = cpuMs(pid);
     const first = await round(url, tokens, callsPerClient, calls);
     const rssFirst = currentRssMiB(pid);
     const second = await round(url, tokens, callsPerClient, calls);
     const rssSecond = currentRssMiB(pid);
-    const latencies = [...first.latencies, ...second.latencies];
+    const cpu = cpuMs(pid) - cpuBefore;
+    const samples = [...first.latencies, ...second.latencies];
+    const latencies = samples.map((s) => s.ms);
+    const byTool: LoadFigures['by_tool'] = {};
+    for (const name of new Set(samples.map((s) => s.tool))) {
+      const mine = samples.filter((s) => s.tool === name).map((s) => s.ms);
+      byTool[name] = { calls: mine.length, p50_ms: percentile(mine, 0.5), p99_ms: percentile(mine, 0.99) };
+    }
     return {
       clients,
       calls_per_client: callsPerClient,
@@ -82,10 +93,15 @@ export async function measureLoad(clients: number, callsPerClient: number): Prom
       rss_after_first_round_mib: rssFirst,
       rss_after_second_round_mib: rssSecond,
       rss_growth_second_round_mib: rssSecond - rssFirst,
+      server_cpu_ms_per_call: cpu / latencies.length,
+      by_tool: byTool,
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
     await world.close();
   }
 }
@@ -115,8 +131,13 @@ async function round(
   tokens: string[],
   callsPerClient: number,
   calls: Call[],
-): Promise<{ latencies: number[]; errors: number; toolErrors: number; wallMs: number }> {
-  const latencies: number[] = [];
+): Promise<{
+  latencies: { tool: string; ms: number }[];
+  errors: number;
+  toolErrors: number;
+  wallMs: number;
+}> {
+  const latencies: { tool: string; ms: number }[] = [];
   let errors = 0;
   let toolErrors = 0;
   const started = performance.now();
@@ -139,7 +160,7 @@ async function round(
           } catch {
             errors++;
           }
-          latencies.push(performance.now() - t0);
+          latencies.push({ tool: name, ms: performance.now() - t0 });
         }
       } finally {
         await client.close();
@@ -171,6 +192,13 @@ async function waitReady(url: string, pid: number | undefined): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('the HTTP server did not become ready within 15 s');
+}
+
+/** User + system CPU time of a process, from /proc (Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100;
 }
 
 function freePort(): Promise<number> {

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 
 /**
  * The tool call a piece of work belongs to, carried implicitly (AsyncLocalStorage) from the MCP layer down to
@@ -52,7 +53,7 @@ export function stopReason(signal: AbortSignal): CallStopped {
 /** The root scope of one tool call: aborted by the client's signal, or by the deadline `budgetMs` from now. */
 export class CallBudget implements CallScope {
   readonly deadline: number;
-  private readonly controller = new AbortController();
+  private readonly controller = listenable(new AbortController());
   private readonly waiting = new Map<string, number>();
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly onClientAbort: () => void;
@@ -95,7 +96,7 @@ export class CallBudget implements CallScope {
  * parent, by `stop()`, or at `deadline`.
  */
 export class BranchScope implements CallScope {
-  private readonly controller = new AbortController();
+  private readonly controller = listenable(new AbortController());
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly onParentAbort: () => void;
 
@@ -141,7 +142,7 @@ export class BranchScope implements CallScope {
  * joined from outside any call never stops.
  */
 export class SharedScope implements CallScope {
-  private readonly controller = new AbortController();
+  private readonly controller = listenable(new AbortController());
   private readonly members = new Map<CallScope, () => void>();
   private unbounded = false;
   private latest = 0;
@@ -198,4 +199,13 @@ function noteIn(map: Map<string, number>, key: string, delta: 1 | -1): void {
 
 function seconds(ms: number): string {
   return String(Number((ms / 1000).toFixed(ms < 1000 ? 2 : 1)));
+}
+
+/**
+ * A call's signal is watched by every request and retry wait in flight for it (bounded by the
+ * per-orchestrator request slots), so more than Node's default of 10 listeners is normal, not a leak.
+ */
+function listenable(controller: AbortController): AbortController {
+  setMaxListeners(256, controller.signal);
+  return controller;
 }

@@ -35,7 +35,7 @@ export const HISTORY_THRESHOLDS = {
     /** And the fitted change must stand out of the run-to-run noise: at least this many robust SDs of the residuals. */
     minChangeNoiseRatio: 2,
     /** Longer histories are thinned evenly to this many runs (Theil–Sen is quadratic). */
-    maxPoints: 500,
+    maxPoints: 200,
   },
   anomaly: {
     /** |robust z| above this is an outlier (Iglewicz & Hoaglin). */

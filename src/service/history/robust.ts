@@ -2,11 +2,13 @@
 
 import { quantile } from '../stats.js';
 
-export function sortedCopy(values: readonly number[]): number[] {
-  return [...values].sort((a, b) => a - b);
+// Typed-array sorts are numeric without a comparator and several times faster: the Theil–Sen slopes of a
+// long history are tens of thousands of values, sorted on every history and health call.
+export function sortedCopy(values: ArrayLike<number>): Float64Array {
+  return Float64Array.from(values).sort();
 }
 
-export function median(values: readonly number[]): number | null {
+export function median(values: ArrayLike<number>): number | null {
   return quantile(sortedCopy(values), 0.5);
 }
 
@@ -34,16 +36,17 @@ export interface TheilSen {
 /** Theil–Sen estimator: the median of the pairwise slopes (pairs with equal x are skipped). */
 export function theilSen(xs: readonly number[], ys: readonly number[]): TheilSen | null {
   const n = Math.min(xs.length, ys.length);
-  const slopes: number[] = [];
+  const slopes = new Float64Array((n * (n - 1)) / 2);
+  let count = 0;
   for (let i = 0; i < n; i++) {
     const xi = xs[i] as number;
     const yi = ys[i] as number;
     for (let j = i + 1; j < n; j++) {
       const dx = (xs[j] as number) - xi;
-      if (dx !== 0) slopes.push(((ys[j] as number) - yi) / dx);
+      if (dx !== 0) slopes[count++] = ((ys[j] as number) - yi) / dx;
     }
   }
-  const slope = median(slopes);
+  const slope = quantile(slopes.subarray(0, count).sort(), 0.5);
   if (slope === null) return null;
   const intercept = median(xs.slice(0, n).map((x, i) => (ys[i] as number) - slope * x));
   return intercept === null ? null : { slope, intercept };

@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { CronExpressionParser, type CronExpression } from 'cron-parser';
 
 /** A schedule the freshness check and the history analysis can compute with, evaluated in UTC. */
 export type ParsedSchedule =
@@ -24,6 +24,23 @@ const UNIT_SECONDS: Readonly<Record<string, number>> = {
   day: 86400,
   week: 604800,
 };
+
+// Parsing an expression costs far more than stepping it, and the same few schedules are evaluated for every
+// pipeline on every health and history call: parsed expressions are kept (bounded) and reset to each instant.
+const parsedCron = new Map<string, CronExpression>();
+const PARSED_CRON_MAX = 1000;
+
+/** The expression positioned at `at`; throws as the parser does for an invalid one. */
+function cronAt(expression: string, at: number): CronExpression {
+  let cron = parsedCron.get(expression);
+  if (!cron) {
+    cron = CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: at });
+    if (parsedCron.size >= PARSED_CRON_MAX) parsedCron.clear();
+    parsedCron.set(expression, cron);
+  }
+  cron.reset(new Date(at));
+  return cron;
+}
 
 /**
  * Reads a schedule as the orchestrators show it: a 5-field cron expression, an Airflow preset
@@ -54,7 +71,7 @@ export function parseSchedule(text: string | null): ParsedSchedule | null {
   // Five fields only (no seconds field), and no Jenkins-style `H`, which would need a hash seed.
   if (fields.length !== 5 || /(?<![a-z])h(?![a-z])/i.test(trimmed)) return null;
   try {
-    CronExpressionParser.parse(trimmed, { tz: 'UTC', currentDate: 0 }).next();
+    cronAt(trimmed, 0).next();
     return { kind: 'cron', expression: trimmed };
   } catch {
     return null;
@@ -64,7 +81,7 @@ export function parseSchedule(text: string | null): ParsedSchedule | null {
 /** The latest fire time at or before `at` (epoch ms), or null. */
 export function cronPrev(expression: string, at: number): number | null {
   try {
-    return CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: at + 1 })
+    return cronAt(expression, at + 1)
       .prev()
       .getTime();
   } catch {
@@ -76,7 +93,7 @@ export function cronPrev(expression: string, at: number): number | null {
 export function cronTimesAfter(expression: string, after: number, until: number, limit: number): number[] {
   const out: number[] = [];
   try {
-    const cron = CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: after });
+    const cron = cronAt(expression, after);
     while (out.length < limit) {
       const t = cron.next().getTime();
       if (t > until) break;
@@ -91,7 +108,7 @@ export function cronTimesAfter(expression: string, after: number, until: number,
 /** The first fire time strictly after `after`, or null. */
 export function cronNext(expression: string, after: number): number | null {
   try {
-    return CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: after }).next().getTime();
+    return cronAt(expression, after).next().getTime();
   } catch {
     return null;
   }
