@@ -6,7 +6,7 @@ import { request as httpRequest, createServer, type IncomingHttpHeaders } from '
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_PATH, type ToolAnswer } from './mcp-harness.js';
+import { CLI_PATH, callTool, type ToolAnswer } from './mcp-harness.js';
 
 export interface HttpCli {
   /** http://127.0.0.1:PORT/mcp */
@@ -104,15 +104,7 @@ export async function connectHttp(url: string, options: ConnectOptions = {}): Pr
   await client.connect(transport);
   return {
     client,
-    async call(name, args = {}) {
-      const result = await client.callTool({ name, arguments: args });
-      const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
-      return {
-        isError: result.isError === true,
-        text,
-        structured: result.structuredContent as Record<string, unknown> | undefined,
-      };
-    },
+    call: (name, args = {}) => callTool(client, name, args),
     close: () => client.close(),
   };
 }

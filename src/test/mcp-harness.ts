@@ -50,15 +50,22 @@ export async function connectCli(
     client,
     pid: transport.pid,
     stderr: () => stderr,
-    async call(name, args = {}) {
-      const result = await client.callTool({ name, arguments: args });
-      const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
-      return {
-        isError: result.isError === true,
-        text,
-        structured: result.structuredContent as Record<string, unknown> | undefined,
-      };
-    },
+    call: (name, args = {}) => callTool(client, name, args),
     close: () => client.close(),
+  };
+}
+
+/** Calls a tool and reads its answer: error flag, text and structured content. */
+export async function callTool(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<ToolAnswer> {
+  const result = await client.callTool({ name, arguments: args });
+  const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
+  return {
+    isError: result.isError === true,
+    text,
+    structured: result.structuredContent as Record<string, unknown> | undefined,
   };
 }

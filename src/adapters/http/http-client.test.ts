@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { MonitorError } from '../../core/errors.js';
+import { rejection, startTestServer as startServer } from './test-server.test.util.js';
 import { rootCertificates } from 'node:tls';
 import {
   HttpClient,
@@ -13,48 +12,6 @@ import {
   tlsConnectOptions,
 } from './http-client.js';
 import { mapWithConcurrency } from '../../core/concurrency.js';
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** A bare HTTP server whose behaviour each test sets; it speaks no orchestrator API. */
-async function startServer(): Promise<{
-  url: string;
-  hits: () => number;
-  use: (h: Handler) => void;
-  close: () => Promise<void>;
-}> {
-  let handler: Handler = (_req, res) => res.end('{}');
-  let hits = 0;
-  const server = createServer((req, res) => {
-    hits++;
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    hits: () => hits,
-    use: (h) => {
-      handler = h;
-      hits = 0;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<MonitorError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MonitorError, `expected MonitorError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('HttpClient', () => {
   let server: Awaited<ReturnType<typeof startServer>>;

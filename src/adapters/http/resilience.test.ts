@@ -1,63 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { CallBudget, runInCall } from '../../core/call-context.js';
-import { MonitorError } from '../../core/errors.js';
+import { rejection, startTestServer as startServer, type Handler } from './test-server.test.util.js';
 import { HttpClient, type HttpClientOptions } from './http-client.js';
 import { RequestSlots } from './request-slots.js';
 import { describeWait, retryAfterMs } from './retry-after.js';
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** A bare HTTP server whose behaviour each test sets, recording when each request came and whether it was cut. */
-async function startServer() {
-  let handler: Handler = (_req, res) => res.end('{"ok":true}');
-  const arrivals: number[] = [];
-  let closedEarly = 0;
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const server = createServer((req, res) => {
-    arrivals.push(Date.now());
-    inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    res.once('close', () => {
-      inFlight--;
-      if (!res.writableFinished) closedEarly++;
-    });
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    arrivals,
-    closedEarly: () => closedEarly,
-    maxInFlight: () => maxInFlight,
-    use(h: Handler) {
-      handler = h;
-      arrivals.length = 0;
-      closedEarly = 0;
-      maxInFlight = 0;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<MonitorError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MonitorError, `expected MonitorError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 /** Runs `fn` as a tool call would: within a budget, cancellable through `client`. */
 function inCall<T>(budgetMs: number, fn: () => Promise<T>, client = new AbortController()) {

@@ -295,22 +295,8 @@ export class PostgresTriggerStore implements TriggerStore {
   }
 }
 
-interface AuditRow {
-  id: string;
-  time: Date;
-  decision: AuditEntry['decision'];
-  tool: string;
-  orchestrator: string | null;
-  pipeline: string;
-  principal: string | null;
-  client: string | null;
-  params: Record<string, unknown>;
-  params_digest: string;
-  idempotency_key: string | null;
-  reason: string | null;
-  run_id: string | null;
-  latency_ms: number | null;
-}
+/** An audit row as node-postgres returns it: the entry, with `time` as a Date. */
+type AuditRow = Omit<AuditEntry, 'time'> & { time: Date };
 
 function toEntry(r: AuditRow): AuditEntry {
   return { ...r, time: r.time.toISOString() };
