@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { startDemoWorld } from './app/demo-world.js';
 import { buildService, openTriggerStore } from './app/build-service.js';
 import { createLogger } from './app/logger.js';
-import { assertListenable, serveOverHttp } from './app/serve-http.js';
 import { serveOverStdio } from './app/serve-stdio.js';
 import { VERSION } from './app/version.js';
 import { renderAudit } from './app/render-audit.js';
@@ -69,7 +67,8 @@ async function main(argv: string[]): Promise<number> {
   // Checked before anything starts, so that a bad address is a configuration error (exit 2).
   const address = values.http === undefined ? null : parseListenAddress(values.http);
   const logger = createLogger();
-  const demo = values.demo ? await startDemoWorld() : null;
+  // The demo emulators and the HTTP stack are loaded only when asked for: stdio starts without them.
+  const demo = values.demo ? await (await import('./app/demo-world.js')).startDemoWorld() : null;
   try {
     const loaded = demo ? demo.settings : loadSettings(values.config, process.env);
     // --read-only wins over any configuration.
@@ -84,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (address) {
       const listen = { host: address.host ?? (settings.http ?? HTTP_DEFAULTS).host, port: address.port };
+      const { assertListenable, serveOverHttp } = await import('./app/serve-http.js');
       assertListenable(listen, settings);
       const store = await openTriggerStore(settings, logger);
       const service = buildService(settings, logger, undefined, store);
