@@ -19,10 +19,13 @@ export interface LoadFigures {
   max_ms: number;
   calls_per_second: number;
   rss_before_mib: number;
-  rss_after_first_round_mib: number;
-  rss_after_second_round_mib: number;
-  /** Growth from the first round's end to the second's: what a leak would show. */
-  rss_growth_second_round_mib: number;
+  /** The server's RSS after each round. */
+  rss_after_rounds_mib: number[];
+  /**
+   * Growth during the last round. The first rounds grow V8's heap to what the concurrency needs; a leak
+   * keeps growing after that.
+   */
+  rss_growth_last_round_mib: number;
   /** CPU time the server spent, per call. */
   server_cpu_ms_per_call: number;
   by_tool: Record<string, { calls: number; p50_ms: number; p99_ms: number }>;
@@ -31,10 +34,10 @@ export interface LoadFigures {
 /**
  * N concurrent MCP clients × M tool calls each against one HTTP server (the built CLI with `--http`) over the
  * demo emulators, with the read cache off so every call reaches the orchestrators. Each client is its own
- * principal with its own static token, as on a team server. Two rounds, so that RSS growth after warm-up
- * (a leak) is visible apart from the first round's allocations.
+ * principal with its own static token, as on a team server. Several rounds, so that RSS growth after
+ * warm-up (a leak) is visible apart from the heap growing to what the concurrency needs.
  */
-export async function measureLoad(clients: number, callsPerClient: number): Promise<LoadFigures> {
+export async function measureLoad(clients: number, callsPerClient: number, rounds = 3): Promise<LoadFigures> {
   const world = await startDemoWorld();
   const port = await freePort();
   const tokens = Array.from({ length: clients + 1 }, () => randomBytes(24).toString('base64url'));
@@ -67,12 +70,14 @@ export async function measureLoad(clients: number, callsPerClient: number): Prom
     await probe.close();
     const rssBefore = currentRssMiB(pid);
     const cpuBefore = cpuMs(pid);
-    const first = await round(url, tokens, callsPerClient, calls);
-    const rssFirst = currentRssMiB(pid);
-    const second = await round(url, tokens, callsPerClient, calls);
-    const rssSecond = currentRssMiB(pid);
+    const results: Awaited<ReturnType<typeof round>>[] = [];
+    const rss: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      results.push(await round(url, tokens, callsPerClient, calls));
+      rss.push(currentRssMiB(pid));
+    }
     const cpu = cpuMs(pid) - cpuBefore;
-    const samples = [...first.latencies, ...second.latencies];
+    const samples = results.flatMap((r) => r.latencies);
     const latencies = samples.map((s) => s.ms);
     const byTool: LoadFigures['by_tool'] = {};
     for (const name of new Set(samples.map((s) => s.tool))) {
@@ -83,16 +88,15 @@ export async function measureLoad(clients: number, callsPerClient: number): Prom
       clients,
       calls_per_client: callsPerClient,
       calls: latencies.length,
-      errors: first.errors + second.errors,
-      tool_errors: first.toolErrors + second.toolErrors,
+      errors: results.reduce((n, r) => n + r.errors, 0),
+      tool_errors: results.reduce((n, r) => n + r.toolErrors, 0),
       p50_ms: percentile(latencies, 0.5),
       p99_ms: percentile(latencies, 0.99),
       max_ms: Math.max(...latencies),
-      calls_per_second: latencies.length / ((first.wallMs + second.wallMs) / 1000),
+      calls_per_second: latencies.length / (results.reduce((ms, r) => ms + r.wallMs, 0) / 1000),
       rss_before_mib: rssBefore,
-      rss_after_first_round_mib: rssFirst,
-      rss_after_second_round_mib: rssSecond,
-      rss_growth_second_round_mib: rssSecond - rssFirst,
+      rss_after_rounds_mib: rss,
+      rss_growth_last_round_mib: (rss[rss.length - 1] ?? NaN) - (rss[rss.length - 2] ?? rssBefore),
       server_cpu_ms_per_call: cpu / latencies.length,
       by_tool: byTool,
     };
