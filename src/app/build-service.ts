@@ -9,6 +9,7 @@ import { OrchestratorRegistry } from '../service/registry.js';
 import { LocalTriggerStore } from '../service/trigger/local-store.js';
 import { StateUnavailableError, type TriggerStore } from '../service/trigger/store.js';
 import { UntrustedText } from '../service/text/untrusted.js';
+import { DEFAULT_CALL_TIMEOUT_MS } from '../mcp/call-deadline.js';
 
 /** Wires configured orchestrators to adapters and the monitoring service. */
 export function buildService(
@@ -51,6 +52,8 @@ export async function openTriggerStore(
     return await PostgresTriggerStore.open({
       url,
       schema: settings.state?.schema ?? STATE_DEFAULTS.schema,
+      // A write waiting for another's lock gives up before its call's budget, so the refusal reaches the caller.
+      lockWaitMs: Math.max(5_000, (settings.call_timeout_ms ?? DEFAULT_CALL_TIMEOUT_MS) - 10_000),
       onLockLost: (pipeline, message) =>
         logger.error({ pipeline, error: message }, 'lost the connection holding a pipeline lock'),
     });

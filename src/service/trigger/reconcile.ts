@@ -1,4 +1,6 @@
+import type { OrchestratorAdapter } from '../../core/adapter.js';
 import { isMonitorError } from '../../core/errors.js';
+import type { PipelineRun } from '../../core/model.js';
 import type { ServiceContext } from '../context.js';
 import { liveAdapter } from '../cached-adapter.js';
 import type { AuditEntry } from './audit-log.js';
@@ -24,6 +26,38 @@ export async function reconcileAudit(ctx: ServiceContext, store: TriggerStore): 
 }
 
 /**
+ * The run an intent started, asked of the orchestrator: by the intent's key where the orchestrator takes our
+ * run id, else the newest run started since the intent. null: the orchestrator has no such run; undefined:
+ * it could not be asked.
+ */
+export async function findIntentRun(
+  adapter: OrchestratorAdapter,
+  pipelineId: string,
+  intent: Pick<AuditEntry, 'time' | 'idempotency_key'>,
+): Promise<PipelineRun | null | undefined> {
+  const live = liveAdapter(adapter);
+  if (intent.idempotency_key) {
+    try {
+      return await live.getRun(pipelineId, intent.idempotency_key);
+    } catch (error) {
+      if (!isMonitorError(error)) throw error;
+    }
+  }
+  try {
+    const runs = await live.listRuns({
+      pipelineId,
+      startedAfter: new Date(Date.parse(intent.time) - 60_000),
+      orderBy: 'started_at',
+      limit: 1,
+    });
+    return runs.runs[0] ?? null;
+  } catch (error) {
+    if (!isMonitorError(error)) throw error;
+    return undefined;
+  }
+}
+
+/**
  * Records the outcome of one open intent from the orchestrator's answer; false when the orchestrator
  * could not be asked (try again later). Call with the pipeline's lock held.
  */
@@ -34,28 +68,9 @@ export async function reconcileIntent(
 ): Promise<boolean> {
   const adapter = ctx.registry.adapters.find((a) => a.name === intent.orchestrator);
   if (!adapter || !intent.idempotency_key) return false;
-  const pipelineId = intent.pipeline.slice(adapter.name.length + 1);
-  const live = liveAdapter(adapter);
-  let runId: string | null = null;
-  try {
-    runId = (await live.getRun(pipelineId, intent.idempotency_key)).run_id;
-  } catch (error) {
-    if (!isMonitorError(error)) throw error;
-    // Orchestrators that choose their own run ids: the newest run started since the intent.
-    try {
-      const since = new Date(Date.parse(intent.time) - 60_000);
-      const runs = await live.listRuns({
-        pipelineId,
-        startedAfter: since,
-        orderBy: 'started_at',
-        limit: 1,
-      });
-      runId = runs.runs[0]?.run_id ?? null;
-    } catch (inner) {
-      if (!isMonitorError(inner)) throw inner;
-      return false; // orchestrator unreachable: try again at the next start
-    }
-  }
+  const found = await findIntentRun(adapter, intent.pipeline.slice(adapter.name.length + 1), intent);
+  if (found === undefined) return false; // orchestrator unreachable: try again at the next start
+  const runId = found?.run_id ?? null;
   await store.append({
     ...intent,
     time: new Date().toISOString(),

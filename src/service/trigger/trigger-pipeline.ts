@@ -11,7 +11,7 @@ import type { RunView } from '../views.js';
 import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, digest } from './params.js';
 import { listRefusal, rateRefusal, type Refusal } from './policy.js';
-import { reconcileIntent } from './reconcile.js';
+import { findIntentRun, reconcileIntent } from './reconcile.js';
 import {
   ALREADY_STARTED_REASON,
   countsAsStart,
@@ -78,8 +78,9 @@ export interface TriggerState {
 export async function triggerPipeline(
   ctx: ServiceContext,
   state: TriggerState,
-  input: TriggerInput,
+  given: TriggerInput,
 ): Promise<TriggerResult> {
+  const input = { ...given, progress: bestEffort(given.progress) };
   if (!ctx.triggers.enabled) {
     throw new MonitorError('refused', 'Triggers are disabled in this server’s configuration.', {
       hint: 'an operator can set triggers.enabled: true',
@@ -298,10 +299,12 @@ async function guardedStart(
     }
   }
   const id = randomUUID();
+  const intentTime = new Date().toISOString();
   await store.append({
     ...base,
     ...blank(),
     id,
+    time: intentTime,
     decision: 'intent',
     idempotency_key: runId,
     reason: ctx.text.optional(input.reason, 500),
@@ -330,6 +333,7 @@ async function guardedStart(
   const note = `Triggered via pipeline-monitor-mcp${input.reason ? `: ${input.reason.slice(0, 500)}` : ''}`;
   let run: PipelineRun;
   let status: TriggerResult['status'] = 'started';
+  let answerLost = false;
   try {
     run =
       action === 'trigger'
@@ -341,9 +345,32 @@ async function guardedStart(
             })
           : await callOptional(cached.cancelRun?.bind(cached), pipelineId, input.run_id as string);
   } catch (error) {
-    const existing =
-      isMonitorError(error) && error.kind === 'refused' ? await findRun(adapter, pipelineId, runId) : null;
-    if (!existing) {
+    let recovered: PipelineRun | null = null;
+    if (isMonitorError(error) && error.kind === 'refused') {
+      recovered = await findRun(adapter, pipelineId, runId);
+      if (recovered) status = 'already_started';
+    } else if (
+      action === 'trigger' &&
+      isMonitorError(error) &&
+      (error.kind === 'upstream_unavailable' || error.kind === 'upstream_error')
+    ) {
+      // No answer, or a broken one: the orchestrator may have started the run before the answer was lost.
+      const found = await findIntentRun(adapter, pipelineId, { time: intentTime, idempotency_key: runId });
+      if (found === undefined) {
+        // Left open: the next start, or the next write with this key, settles it from the orchestrator.
+        throw new MonitorError(
+          'upstream_unavailable',
+          `${error.message} The outcome is unknown: ${adapter.name} may have started ${pipelineId}.`,
+          {
+            orchestrator: adapter.name,
+            hint: `check get_pipeline_status for ${qualified} before trying again; a retry with the same idempotency_key never starts a second run`,
+          },
+        );
+      }
+      if (found) answerLost = true;
+      recovered = found;
+    }
+    if (!recovered) {
       await recordOutcome(ctx, store, {
         ...base,
         ...blank(),
@@ -355,8 +382,7 @@ async function guardedStart(
       });
       throw error;
     }
-    run = existing;
-    status = 'already_started';
+    run = recovered;
   }
   await recordOutcome(ctx, store, {
     ...base,
@@ -365,7 +391,12 @@ async function guardedStart(
     decision: 'accepted',
     idempotency_key: runId,
     run_id: run.run_id,
-    reason: status === 'already_started' ? ALREADY_STARTED_REASON : null,
+    reason:
+      status === 'already_started'
+        ? ALREADY_STARTED_REASON
+        : answerLost
+          ? 'the answer was lost; the orchestrator has the run'
+          : null,
     latency_ms: Date.now() - started,
   });
   if (action === 'cancel') status = 'cancelled';
@@ -547,4 +578,19 @@ function waitNote(run: PipelineRun, input: TriggerInput): string {
   return input.wait_seconds && !isTerminal(run.status)
     ? `; not finished after waiting ${input.wait_seconds} s`
     : '';
+}
+
+/**
+ * Progress is best effort: a client that went away (its HTTP exchange closed) makes sending fail, and that
+ * must never stop a write between its audited intent and the orchestrator call, nor the outcome's record.
+ */
+function bestEffort(progress: TriggerInput['progress']): TriggerInput['progress'] {
+  if (!progress) return undefined;
+  return async (message, step, total) => {
+    try {
+      await progress(message, step, total);
+    } catch {
+      // nobody is listening any more
+    }
+  };
 }

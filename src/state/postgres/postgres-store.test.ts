@@ -152,6 +152,32 @@ describe('PostgreSQL trigger store', { skip: SKIP_WITHOUT_PG }, () => {
     assert.equal(await a.withPipelineLock('af:crashy', async () => 'again'), 'again');
   });
 
+  test('every lock connection busy with other pipelines for the whole wait: busy, not unavailable', async () => {
+    const store = await replica({ lockPoolMax: 2, lockWaitMs: 1_000 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered = 0;
+    const holders = ['af:one', 'af:two'].map((p) =>
+      store.withPipelineLock(p, async () => {
+        entered++;
+        await held;
+      }),
+    );
+    while (entered < 2) await sleep(10);
+    const started = Date.now();
+    try {
+      await assert.rejects(
+        store.withPipelineLock('af:three', async () => 'never'),
+        (error: Error) => error instanceof LockBusyError && error.pipeline === 'af:three',
+      );
+      assert.ok(Date.now() - started >= 900, 'it waited for a free connection first');
+    } finally {
+      release();
+      await Promise.all(holders);
+    }
+    assert.equal(await store.withPipelineLock('af:three', async () => 'free now'), 'free now');
+  });
+
   test('a token issued by one replica is redeemed through the other exactly once', async () => {
     const [a, b] = [await replica(), await replica()];
     const { token, expires_at } = await a.issueConfirmation('af:daily', 'digest-1');

@@ -82,6 +82,8 @@ export class PostgresTriggerStore implements TriggerStore {
     });
     this.lockPool = new pg.Pool({
       ...common,
+      // Waiting for a free lock connection (writes to other pipelines hold them all) is part of the lock wait.
+      connectionTimeoutMillis: Math.max(common.connectionTimeoutMillis, lockWait),
       max: options.lockPoolMax ?? 8,
       lock_timeout: lockWait,
       statement_timeout: lockWait + statementTimeout,
@@ -108,9 +110,12 @@ export class PostgresTriggerStore implements TriggerStore {
     return this.local.run(pipeline, async () => {
       const key = advisoryKey(`lock:${this.options.schema}:${pipeline}`);
       let client: PoolClient;
+      const saturated = this.lockPool.totalCount >= (this.options.lockPoolMax ?? 8);
       try {
         client = await this.lockPool.connect();
       } catch (error) {
+        // Every lock connection stayed busy with other writes for the whole wait: busy, not unavailable.
+        if (saturated) throw new LockBusyError(pipeline, this.lockWaitMs);
         throw unavailable(error, 'connecting for the pipeline lock', this.secrets);
       }
       let lost: string | null = null;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -9,7 +9,8 @@ import { connectCli, type McpSession } from '../mcp-harness.js';
 /**
  * Writes meet a connection reset after the orchestrator acted on them. A trigger carries a run id the
  * orchestrator deduplicates (Airflow dag_run_id, Prefect idempotency_key), so it is sent again and still
- * starts one run; Dagster has no such key for launchRun, so its mutation is sent once and fails clearly.
+ * starts one run; Dagster has no such key for launchRun, so its mutation is sent once, and the run it
+ * started is then looked up so that the answer and the audit say so.
  */
 
 const TRIGGER_PATH: Record<FaultTargetName, RegExp> = {
@@ -22,9 +23,22 @@ const TRIGGER_PATH: Record<FaultTargetName, RegExp> = {
 describe('a write whose answer is lost', () => {
   let world: FaultWorld;
   let mcp: McpSession;
+  const audit = join(mkdtempSync(join(tmpdir(), 'pm-fault-writes-')), 'audit.jsonl');
+  const readAudit = () =>
+    readFileSync(audit, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            pipeline: string;
+            decision: string;
+            run_id: string | null;
+            reason: string | null;
+          },
+      );
   before(async () => {
     world = await startFaultWorld();
-    const audit = join(mkdtempSync(join(tmpdir(), 'pm-fault-writes-')), 'audit.jsonl');
     const config = world.writeConfig({
       triggers: { enabled: true, confirm: 'never', cooldown_seconds: 0, audit_log: audit },
     });
@@ -64,9 +78,10 @@ describe('a write whose answer is lost', () => {
     });
   }
 
-  test('dagster: launchRun has no key the server honours, so it is sent once and the error is clear', async () => {
+  test('dagster: launchRun has no key the server honours, so it is sent once; the run it started is found and audited', async () => {
     const pipeline_id = await idlePipeline('dagster');
     const target = world.target('dagster');
+    const runsBefore = target.world.runs.length;
     world.reset();
     target.faults.add({
       method: 'POST',
@@ -80,9 +95,25 @@ describe('a write whose answer is lost', () => {
     );
     assert.equal(target.faults.hits.length, 1, 'the launch met the reset');
     assert.equal(launches.length, 1, 'sent once');
-    assert.equal(answer.isError, true);
-    assert.match(answer.text, /\(dagster\).*cannot reach Dagster .*connection failed/s);
-    assert.match(answer.text, /\nHint: /);
+    assert.equal(
+      target.world.runs.length,
+      runsBefore + 1,
+      'Dagster started the run before the answer was lost',
+    );
+    assert.equal(answer.isError, false, answer.text);
+    assert.equal(answer.structured?.status, 'started');
+    const started = target.world.runs[target.world.runs.length - 1] as { runId?: string; run_id?: string };
+    const runView = answer.structured?.run as { run_id: string } | null;
+    assert.ok(
+      runView && [started.runId, started.run_id].includes(runView.run_id),
+      'the answer names that run',
+    );
+    const outcome = readAudit()
+      .filter((e) => e.pipeline === pipeline_id && e.decision !== 'intent')
+      .pop();
+    assert.equal(outcome?.decision, 'accepted', 'audited as started, not failed');
+    assert.equal(outcome?.run_id, runView?.run_id);
+    assert.match(String(outcome?.reason), /answer was lost/);
     world.reset();
   });
 });

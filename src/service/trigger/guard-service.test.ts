@@ -167,3 +167,28 @@ test('a confirmation token is bound to the caller it was shown to: another princ
     await emulator.close();
   }
 });
+
+test('a client that went away while the write was under way: progress fails, the run still starts and is audited', async () => {
+  const emulator = await startAirflowEmulator({
+    world: createDemoWorld(),
+    users: [{ username: 'u', password: 'p' }],
+  });
+  const auditPath = join(mkdtempSync(join(tmpdir(), 'pm-progress-gone-')), 'audit.jsonl');
+  const service = serviceOn(emulator.url, auditPath);
+  try {
+    const result = await service.triggerPipeline({
+      pipeline_id: 'daily_sales_etl',
+      conf: {},
+      progress: () => Promise.reject(new Error('Not connected')),
+    });
+    assert.equal(result.status, 'started');
+    assert.deepEqual(
+      new AuditLog(auditPath).read().map((e) => e.decision),
+      ['intent', 'accepted'],
+      'no intent is left open',
+    );
+  } finally {
+    await service.close();
+    await emulator.close();
+  }
+});
