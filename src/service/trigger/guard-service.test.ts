@@ -14,6 +14,31 @@ import { AuditLog } from './audit-log.js';
 import { LocalTriggerStore } from './local-store.js';
 import { LockBusyError, type TriggerStore } from './store.js';
 
+interface Guarded {
+  service: ReturnType<typeof serviceOn>;
+  emulator: Awaited<ReturnType<typeof startAirflowEmulator>>;
+  auditPath: string;
+}
+
+/** The service over an Airflow emulator of the demo world, with its own audit file; both closed after `fn`. */
+async function withGuard(
+  options: { confirm?: 'always' | 'never'; store?: (auditPath: string) => TriggerStore },
+  fn: (g: Guarded) => Promise<void>,
+): Promise<void> {
+  const emulator = await startAirflowEmulator({
+    world: createDemoWorld(),
+    users: [{ username: 'u', password: 'p' }],
+  });
+  const auditPath = join(mkdtempSync(join(tmpdir(), 'pm-guard-')), 'audit.jsonl');
+  const service = serviceOn(emulator.url, auditPath, options.store?.(auditPath), options.confirm);
+  try {
+    await fn({ service, emulator, auditPath });
+  } finally {
+    await service.close();
+    await emulator.close();
+  }
+}
+
 function serviceOn(
   emulatorUrl: string,
   auditPath: string,
@@ -47,21 +72,15 @@ function serviceOn(
 }
 
 test('the per-principal limit applies to the caller named by the transport, and the audit names them', async () => {
-  const emulator = await startAirflowEmulator({
-    world: createDemoWorld(),
-    users: [{ username: 'u', password: 'p' }],
-  });
-  const auditPath = join(mkdtempSync(join(tmpdir(), 'pm-principal-')), 'audit.jsonl');
-  const service = serviceOn(emulator.url, auditPath);
-  const trigger = (pipeline_id: string, principal: string | null) =>
-    service.triggerPipeline({ pipeline_id, conf: {}, principal }).then(
-      (r) => r.status,
-      (e: unknown) => {
-        if (isMonitorError(e)) return e.message;
-        throw e;
-      },
-    );
-  try {
+  await withGuard({}, async ({ service, auditPath }) => {
+    const trigger = (pipeline_id: string, principal: string | null) =>
+      service.triggerPipeline({ pipeline_id, conf: {}, principal }).then(
+        (r) => r.status,
+        (e: unknown) => {
+          if (isMonitorError(e)) return e.message;
+          throw e;
+        },
+      );
     assert.equal(await trigger('daily_sales_etl', 'alice'), 'started');
     assert.equal(await trigger('customer_360_build', 'alice'), 'started');
     assert.match(
@@ -81,58 +100,45 @@ test('the per-principal limit applies to the caller named by the transport, and 
         ['accepted', null],
       ],
     );
-  } finally {
-    await service.close();
-    await emulator.close();
-  }
+  });
 });
 
 test('a pipeline lock held too long by another write: refused with a hint, audited, nothing started', async () => {
-  const emulator = await startAirflowEmulator({
-    world: createDemoWorld(),
-    users: [{ username: 'u', password: 'p' }],
-  });
-  const auditPath = join(mkdtempSync(join(tmpdir(), 'pm-busy-')), 'audit.jsonl');
-  // As the PostgreSQL store reports a lock_timeout while another replica holds the lock.
-  const store = new (class extends LocalTriggerStore {
-    override withPipelineLock<T>(pipeline: string): Promise<T> {
-      return Promise.reject(new LockBusyError(pipeline, 60_000));
-    }
-  })(auditPath);
-  const service = serviceOn(emulator.url, auditPath, store);
-  try {
-    await assert.rejects(
-      service.triggerPipeline({ pipeline_id: 'daily_sales_etl', conf: {}, principal: 'alice' }),
-      (error: Error) =>
-        isMonitorError(error) &&
-        error.kind === 'refused' &&
-        /Another write to af:daily_sales_etl has been in progress for over 60 s/.test(error.message) &&
-        /try again once it has finished/.test(error.hint ?? ''),
-    );
-    assert.deepEqual(
-      new AuditLog(auditPath).read().map((e) => [e.decision, e.principal]),
-      [['refused', 'alice']],
-    );
-    assert.equal(
-      emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/dagRuns')).length,
-      0,
-    );
-  } finally {
-    await service.close();
-    await emulator.close();
-  }
+  await withGuard(
+    {
+      // As the PostgreSQL store reports a lock_timeout while another replica holds the lock.
+      store: (auditPath) =>
+        new (class extends LocalTriggerStore {
+          override withPipelineLock<T>(pipeline: string): Promise<T> {
+            return Promise.reject(new LockBusyError(pipeline, 60_000));
+          }
+        })(auditPath),
+    },
+    async ({ service, emulator, auditPath }) => {
+      await assert.rejects(
+        service.triggerPipeline({ pipeline_id: 'daily_sales_etl', conf: {}, principal: 'alice' }),
+        (error: Error) =>
+          isMonitorError(error) &&
+          error.kind === 'refused' &&
+          /Another write to af:daily_sales_etl has been in progress for over 60 s/.test(error.message) &&
+          /try again once it has finished/.test(error.hint ?? ''),
+      );
+      assert.deepEqual(
+        new AuditLog(auditPath).read().map((e) => [e.decision, e.principal]),
+        [['refused', 'alice']],
+      );
+      assert.equal(
+        emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/dagRuns')).length,
+        0,
+      );
+    },
+  );
 });
 
 test('a confirmation token is bound to the caller it was shown to: another principal cannot redeem it', async () => {
-  const emulator = await startAirflowEmulator({
-    world: createDemoWorld(),
-    users: [{ username: 'u', password: 'p' }],
-  });
-  const auditPath = join(mkdtempSync(join(tmpdir(), 'pm-token-principal-')), 'audit.jsonl');
-  const service = serviceOn(emulator.url, auditPath, undefined, 'always');
-  const starts = () =>
-    emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/dagRuns')).length;
-  try {
+  await withGuard({ confirm: 'always' }, async ({ service, emulator }) => {
+    const starts = () =>
+      emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/dagRuns')).length;
     const preview = await service.triggerPipeline({
       pipeline_id: 'daily_sales_etl',
       conf: {},
@@ -162,20 +168,11 @@ test('a confirmation token is bound to the caller it was shown to: another princ
       'the token still works for alice: the refusal did not use it up',
     );
     assert.equal(starts(), 1);
-  } finally {
-    await service.close();
-    await emulator.close();
-  }
+  });
 });
 
 test('a client that went away while the write was under way: progress fails, the run still starts and is audited', async () => {
-  const emulator = await startAirflowEmulator({
-    world: createDemoWorld(),
-    users: [{ username: 'u', password: 'p' }],
-  });
-  const auditPath = join(mkdtempSync(join(tmpdir(), 'pm-progress-gone-')), 'audit.jsonl');
-  const service = serviceOn(emulator.url, auditPath);
-  try {
+  await withGuard({}, async ({ service, auditPath }) => {
     const result = await service.triggerPipeline({
       pipeline_id: 'daily_sales_etl',
       conf: {},
@@ -187,8 +184,5 @@ test('a client that went away while the write was under way: progress fails, the
       ['intent', 'accepted'],
       'no intent is left open',
     );
-  } finally {
-    await service.close();
-    await emulator.close();
-  }
+  });
 });
