@@ -1,5 +1,5 @@
 import type { CircuitBreakerPolicy } from 'cockatiel';
-import { ConsecutiveBreaker, handleWhen, BrokenCircuitError, circuitBreaker } from 'cockatiel';
+import { ConsecutiveBreaker, handleWhen, BrokenCircuitError, CircuitState, circuitBreaker } from 'cockatiel';
 
 /**
  * A circuit breaker for one orchestrator (cockatiel's, with a ConsecutiveBreaker): after `failures` failed
@@ -45,6 +45,8 @@ export class Circuit {
     private readonly options: CircuitOptions,
     /** Describes an error that counts as a failure of the orchestrator; null for one that does not. */
     private readonly describeFailure: (error: unknown) => string | null,
+    /** Whether an error means the caller stopped the request (cancelled, out of time), not the orchestrator. */
+    private readonly isStopped: (error: unknown) => boolean = () => false,
   ) {
     this.policy =
       options.failures > 0
@@ -70,9 +72,25 @@ export class Circuit {
   }
 
   async run<T>(fn: () => Promise<Guarded<T>>): Promise<T> {
-    if (!this.policy) return (await fn()).value;
+    const policy = this.policy;
+    if (!policy) return (await fn()).value;
+    let stopped: { error: unknown } | null = null;
     try {
-      return (await this.policy.execute(fn)).value;
+      const result = await policy.execute(async (): Promise<Guarded<T>> => {
+        try {
+          return await fn();
+        } catch (error) {
+          // A trial request its caller stopped says nothing about the orchestrator: cockatiel would count
+          // the unhandled error as a success and close the circuit, so the trial counts as failed instead.
+          if (policy.state === CircuitState.HalfOpen && this.isStopped(error)) {
+            stopped = { error };
+            return { value: undefined as T, failure: this.lastFailure };
+          }
+          throw error;
+        }
+      });
+      if (stopped) throw (stopped as { error: unknown }).error;
+      return result.value;
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         const retryInMs = Math.max(0, this.openedAt + this.options.cooldownMs - Date.now());

@@ -316,6 +316,7 @@ export class HttpClient {
         cooldownMs: options.breakerCooldownMs ?? 30_000,
       },
       (error) => (error instanceof TransportError ? this.transportReason(error) : null),
+      (error) => error instanceof CallStoppedError,
     );
   }
 

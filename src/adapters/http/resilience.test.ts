@@ -198,6 +198,25 @@ describe('retries, Retry-After, cancellation, circuit breaker, concurrency', () 
     assert.equal(c.circuitState, 'open');
   });
 
+  it('a trial request stopped by its caller leaves the circuit open; a real answer closes it', async () => {
+    const c = client({ maxRetries: 0, breakerFailures: 2, breakerCooldownMs: 300 });
+    server.use(status(500));
+    for (let i = 0; i < 2; i++) await rejection(c.json(get, schema));
+    assert.equal(c.circuitState, 'open');
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    server.use(() => {
+      /* never answers */
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    await rejection(inCall(60_000, () => c.json(get, schema), controller));
+    assert.equal(c.circuitState, 'open', 'a cancelled trial proves nothing');
+    server.use(ok);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    assert.deepEqual(await c.json(get, schema), { ok: true });
+    assert.equal(c.circuitState, 'closed');
+  });
+
   it('keeps at most max_concurrency requests in flight; the others wait their turn', async () => {
     server.use((_req, res) => setTimeout(() => res.end('{"ok":true}'), 60));
     const c = client({ maxConcurrency: 2 });
