@@ -1,11 +1,8 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { demoEnvironment, startDemoWorld } from '../app/demo-world.js';
-import { CLI } from './server-session.js';
-import { currentRssMiB, percentile } from './stats.js';
+import { sha256Hex } from '../mcp/http/static-tokens.js';
+import { connectHttp, extendConfig, startHttpCli, type HttpSession } from '../test/http-harness.js';
+import { cpuMs, currentRssMiB, percentile } from './stats.js';
 
 export interface LoadFigures {
   clients: number;
@@ -39,33 +36,25 @@ export interface LoadFigures {
  */
 export async function measureLoad(clients: number, callsPerClient: number, rounds = 3): Promise<LoadFigures> {
   const world = await startDemoWorld();
-  const port = await freePort();
   const tokens = Array.from({ length: clients + 1 }, () => randomBytes(24).toString('base64url'));
-  const env = demoEnvironment(world, { triggers: false });
-  const configPath = env.PIPELINE_MONITOR_CONFIG as string;
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-  config.auth = {
-    tokens: tokens.map((token, i) => ({
-      name: `user${i}`,
-      sha256: createHash('sha256').update(token).digest('hex'),
-      scopes: ['pipelines:read'],
-    })),
-  };
-  writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
-  const child = spawn(process.execPath, [CLI, '--http', `127.0.0.1:${port}`], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PIPELINE_MONITOR_LOG_LEVEL: 'warn',
-      PIPELINE_MONITOR_CACHE_TTL_MS: '0',
-      ...env,
+  const env = extendConfig(demoEnvironment(world, { triggers: false }), {
+    auth: {
+      tokens: tokens.map((token, i) => ({
+        name: `user${i}`,
+        sha256: sha256Hex(token),
+        scopes: ['pipelines:read'],
+      })),
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startHttpCli({ ...env, PIPELINE_MONITOR_CACHE_TTL_MS: '0' }).catch(
+    async (error: unknown) => {
+      await world.close();
+      throw error;
+    },
+  );
   try {
-    await waitReady(url, child.pid);
-    const pid = child.pid as number;
-    const probe = await connect(url, tokens[clients] as string);
+    const pid = server.child.pid as number;
+    const probe = await connectHttp(server.url, { token: tokens[clients] as string });
     const calls = await callMix(probe);
     await probe.close();
     const rssBefore = currentRssMiB(pid);
@@ -73,7 +62,7 @@ export async function measureLoad(clients: number, callsPerClient: number, round
     const results: Awaited<ReturnType<typeof round>>[] = [];
     const rss: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      results.push(await round(url, tokens, callsPerClient, calls));
+      results.push(await round(server.url, tokens, callsPerClient, calls));
       rss.push(currentRssMiB(pid));
     }
     const cpu = cpuMs(pid) - cpuBefore;
@@ -101,11 +90,7 @@ export async function measureLoad(clients: number, callsPerClient: number, round
       by_tool: byTool,
     };
   } finally {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await server.stop();
     await world.close();
   }
 }
@@ -113,9 +98,9 @@ export async function measureLoad(clients: number, callsPerClient: number, round
 type Call = [string, Record<string, unknown>];
 
 /** Every read tool, with ids taken from the demo world's own failures. */
-async function callMix(client: Client): Promise<Call[]> {
-  const failed = await client.callTool({ name: 'list_failed_pipelines', arguments: { hours: 72 } });
-  const failure = (failed.structuredContent as { failures?: { pipeline_id: string; run_id: string }[] })
+async function callMix(session: HttpSession): Promise<Call[]> {
+  const failed = await session.call('list_failed_pipelines', { hours: 72 });
+  const failure = (failed.structured as { failures?: { pipeline_id: string; run_id: string }[] })
     .failures?.[0];
   if (!failure) throw new Error('the demo world has no failure to look at');
   const target = { pipeline_id: failure.pipeline_id };
@@ -147,9 +132,9 @@ async function round(
   const started = performance.now();
   await Promise.all(
     Array.from({ length: tokens.length - 1 }, async (_, c) => {
-      let client: Client;
+      let session: HttpSession;
       try {
-        client = await connect(url, tokens[c] as string);
+        session = await connectHttp(url, { token: tokens[c] as string });
       } catch {
         errors += callsPerClient;
         return;
@@ -159,59 +144,16 @@ async function round(
           const [name, args] = calls[(c + i) % calls.length] as Call;
           const t0 = performance.now();
           try {
-            const result = await client.callTool({ name, arguments: args }, { timeout: 120_000 });
-            if (result.isError) toolErrors++;
+            if ((await session.call(name, args)).isError) toolErrors++;
           } catch {
             errors++;
           }
           latencies.push({ tool: name, ms: performance.now() - t0 });
         }
       } finally {
-        await client.close();
+        await session.close();
       }
     }),
   );
   return { latencies, errors, toolErrors, wallMs: performance.now() - started };
-}
-
-async function connect(url: string, token: string): Promise<Client> {
-  const client = new Client({ name: 'pipeline-monitor-load', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${token}` } },
-    }),
-  );
-  return client;
-}
-
-async function waitReady(url: string, pid: number | undefined): Promise<void> {
-  if (pid === undefined) throw new Error('the server did not start');
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the HTTP server did not become ready within 15 s');
-}
-
-/** User + system CPU time of a process, from /proc (Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / 100;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
