@@ -574,32 +574,11 @@ export class HttpClient {
     return { headers, body: JSON.stringify(spec.json) };
   }
 
+  /** One attempt read whole: an opened stream whose handler never takes the body. */
   private async attempt(spec: HttpRequestSpec): Promise<HttpResponse> {
-    const { headers, body } = this.requestHeaders(spec);
-    const call = currentCall();
-    const release = await this.slot(call);
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), this.timeoutMs);
-    const signal = linkSignals(timeout.signal, call?.signal);
-    call?.noteRequest(this.name, 1);
-    try {
-      const response = await request(this.buildUrl(spec.path, spec.query), {
-        method: spec.method,
-        headers,
-        body,
-        dispatcher: this.agent,
-        signal: signal.signal,
-      });
-      return await this.readWhole(spec, response);
-    } catch (error) {
-      if (call?.signal.aborted) throw new CallStoppedError(stopReason(call.signal));
-      throw this.attemptFailure(spec, error, timeout.signal.aborted);
-    } finally {
-      clearTimeout(timer);
-      signal.dispose();
-      call?.noteRequest(this.name, -1);
-      release();
-    }
+    const opened = await this.openStream(spec, READ_WHOLE);
+    if (opened.streamed) throw new Error('a body was streamed that READ_WHOLE refused');
+    return opened.response;
   }
 
   /** A whole body, bounded: 2xx bodies by the response-size cap (an error past it), others by 64 KiB. */
@@ -861,6 +840,9 @@ function linkSignals(a: AbortSignal, b: AbortSignal | undefined): { signal: Abor
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
+
+/** Reads every answer whole, as `send` does. */
+const READ_WHOLE: HttpStreamHandler = { accept: () => false, onChunk: () => false };
 
 /** An undici response body. */
 type BodyStream = AsyncIterable<unknown> & { destroy(): unknown };
