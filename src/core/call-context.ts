@@ -55,21 +55,19 @@ export class CallBudget implements CallScope {
   readonly deadline: number;
   private readonly controller = listenable(new AbortController());
   private readonly waiting = new Map<string, number>();
-  private readonly timer: NodeJS.Timeout | undefined;
-  private readonly onClientAbort: () => void;
+  readonly dispose: () => void;
 
   constructor(
-    private readonly client: AbortSignal,
+    client: AbortSignal,
     readonly budgetMs: number,
     now = Date.now(),
   ) {
     this.deadline = Number.isFinite(budgetMs) ? now + budgetMs : Number.POSITIVE_INFINITY;
-    this.onClientAbort = () => this.controller.abort(new CallStopped('cancelled', budgetMs));
-    if (client.aborted) this.onClientAbort();
-    else client.addEventListener('abort', this.onClientAbort, { once: true });
-    if (Number.isFinite(budgetMs)) {
-      this.timer = setTimeout(() => this.controller.abort(new CallStopped('deadline', budgetMs)), budgetMs);
-    }
+    this.dispose = stopWhen(this.controller, client, () => new CallStopped('cancelled', budgetMs), {
+      at: this.deadline,
+      budgetMs,
+      now,
+    });
   }
 
   get signal(): AbortSignal {
@@ -83,22 +81,16 @@ export class CallBudget implements CallScope {
   waitingOn(): string[] {
     return [...this.waiting.keys()].sort();
   }
-
-  /** Stops the timer and forgets the client's signal; call once the work is over. */
-  dispose(): void {
-    clearTimeout(this.timer);
-    this.client.removeEventListener('abort', this.onClientAbort);
-  }
 }
 
 /**
  * A part of a call with its own, earlier stop (one orchestrator's branch of a fan-out): aborted by the
- * parent, by `stop()`, or at `deadline`.
+ * parent or at `deadline`.
  */
 export class BranchScope implements CallScope {
   private readonly controller = listenable(new AbortController());
-  private readonly timer: NodeJS.Timeout | undefined;
-  private readonly onParentAbort: () => void;
+  /** Stops the timer and forgets the parent's signal; call once the branch is over. */
+  readonly dispose: () => void;
 
   constructor(
     private readonly parent: CallScope,
@@ -107,15 +99,11 @@ export class BranchScope implements CallScope {
     budgetMs: number,
     now = Date.now(),
   ) {
-    this.onParentAbort = () => this.controller.abort(parent.signal.reason);
-    if (parent.signal.aborted) this.onParentAbort();
-    else parent.signal.addEventListener('abort', this.onParentAbort, { once: true });
-    if (Number.isFinite(deadline)) {
-      this.timer = setTimeout(
-        () => this.controller.abort(new CallStopped('deadline', budgetMs)),
-        Math.max(0, deadline - now),
-      );
-    }
+    this.dispose = stopWhen(this.controller, parent.signal, () => parent.signal.reason, {
+      at: deadline,
+      budgetMs,
+      now,
+    });
   }
 
   get signal(): AbortSignal {
@@ -128,11 +116,6 @@ export class BranchScope implements CallScope {
 
   waitingOn(): string[] {
     return this.parent.waitingOn();
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
-    this.parent.signal.removeEventListener('abort', this.onParentAbort);
   }
 }
 
@@ -189,6 +172,31 @@ export class SharedScope implements CallScope {
   waitingOn(): string[] {
     return [];
   }
+}
+
+/**
+ * Aborts `controller` when `source` aborts (with `reason()`) or at the deadline `at` (a CallStopped for
+ * `budgetMs`); returns what undoes both once the work is over.
+ */
+function stopWhen(
+  controller: AbortController,
+  source: AbortSignal,
+  reason: () => unknown,
+  deadline: { at: number; budgetMs: number; now: number },
+): () => void {
+  const onAbort = () => controller.abort(reason());
+  if (source.aborted) onAbort();
+  else source.addEventListener('abort', onAbort, { once: true });
+  const timer = Number.isFinite(deadline.at)
+    ? setTimeout(
+        () => controller.abort(new CallStopped('deadline', deadline.budgetMs)),
+        Math.max(0, deadline.at - deadline.now),
+      )
+    : undefined;
+  return () => {
+    clearTimeout(timer);
+    source.removeEventListener('abort', onAbort);
+  };
 }
 
 function noteIn(map: Map<string, number>, key: string, delta: 1 | -1): void {
