@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from './config-error.js';
 import { loadSettings } from './load.js';
 import { HTTP_DEFAULTS } from './settings.js';
+import { configFile } from './config-file.test.util.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pm-config-http-'));
 const ORCHESTRATOR = 'orchestrators: [{ name: a, type: airflow, url: "http://a" }]\n';
 const HASH = 'A'.repeat(64);
 
 function load(yaml: string, env: NodeJS.ProcessEnv = {}) {
-  const path = join(dir, `${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(path, ORCHESTRATOR + yaml);
-  return loadSettings(path, env);
+  return loadSettings(configFile(ORCHESTRATOR + yaml), env);
 }
 
 function refusal(yaml: string): ConfigError {

@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from './config-error.js';
+import { configFile } from './config-file.test.util.js';
 import { loadSettings } from './load.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pm-config-'));
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const file = (name: string, text: string): string => configFile(text, name);
 
 test('reads YAML with ${VAR} from the environment, several orchestrators of one type', () => {
   const path = file(
@@ -150,7 +145,7 @@ test('bad configuration names the key and never the secret', () => {
       `case ${i}`,
     );
   });
-  assert.throws(() => loadSettings(join(dir, 'missing.yaml'), {}), /cannot read/);
+  assert.throws(() => loadSettings(join(tmpdir(), 'pm-no-such-dir', 'missing.yaml'), {}), /cannot read/);
   assert.throws(() => loadSettings(undefined, {}), /nothing configured/);
 });
 

@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from './config-error.js';
+import { configFile } from './config-file.test.util.js';
 import { loadSettings } from './load.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pm-resilience-'));
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const file = (name: string, text: string): string => configFile(text, name);
 
 test('reads call_timeout_seconds and per-orchestrator resilience; leaves the rest to the defaults', () => {
   const path = file(
